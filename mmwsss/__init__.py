@@ -1,0 +1,9 @@
+"""mmwsss: weakly supervised semantic segmentation for MMSegmentation 1.x.
+
+Importing the package registers every component in MMSeg's registries, so a
+config only needs ``custom_imports = dict(imports=['mmwsss'])``.
+"""
+from . import datasets, engine, evaluation, models, ops, utils  # noqa: F401
+from .version import __version__
+
+__all__ = ['__version__']

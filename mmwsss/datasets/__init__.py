@@ -1,0 +1,13 @@
+"""Datasets, transforms and the synthetic demo dataset."""
+from .demo_dataset import (CO_OCCURRING_CLASS, DEMO_CLASSES, DemoDatasetConfig,
+                           generate_demo_dataset)
+from .transforms import (LoadSaliencyMap, PackWSSSInputs, RandomColorJitter,
+                         RandomCropPad)
+from .wsss_dataset import WSSSDataset, labels_from_mask, read_label_png
+
+__all__ = [
+    'CO_OCCURRING_CLASS', 'DEMO_CLASSES', 'DemoDatasetConfig',
+    'generate_demo_dataset', 'LoadSaliencyMap', 'PackWSSSInputs',
+    'RandomColorJitter', 'RandomCropPad', 'WSSSDataset',
+    'labels_from_mask', 'read_label_png'
+]

@@ -1,0 +1,218 @@
+"""Dataset for weakly supervised semantic segmentation in PASCAL VOC layout."""
+import json
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+from PIL import Image
+
+VOC_METAINFO = dict(
+    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle',
+             'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
+             'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train',
+             'tvmonitor'),
+    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128],
+             [128, 0, 128], [0, 128, 128], [128, 128, 128], [64, 0, 0],
+             [192, 0, 0], [64, 128, 0], [192, 128, 0], [64, 0, 128],
+             [192, 0, 128], [64, 128, 128], [192, 128, 128], [0, 64, 0],
+             [128, 64, 0], [0, 192, 0], [128, 192, 0], [0, 64, 128]])
+
+
+def read_label_png(path: str) -> np.ndarray:
+    """Read a label PNG (palette or grey) as its raw index values.
+
+    Args:
+        path: PNG file.
+
+    Returns:
+        uint8 array (H, W).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        OSError: the file cannot be decoded.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'label map not found: {path}')
+    try:
+        with Image.open(path) as image:
+            return np.array(image)
+    except OSError as error:
+        raise OSError(f'cannot read label map {path}: {error}') from error
+
+
+def labels_from_mask(mask: np.ndarray, num_classes: int) -> List[int]:
+    """Image-level labels as the WSSS literature derives them from a mask.
+
+    Args:
+        mask: int array (H, W), 0 = background, 255 = ignore.
+        num_classes: Number of foreground classes C.
+
+    Returns:
+        Sorted class values present, each in 1..C.
+    """
+    values = np.unique(mask)
+    return [int(v) for v in values if 1 <= v <= num_classes]
+
+
+@DATASETS.register_module()
+class WSSSDataset(BaseSegDataset):
+    """Images with image-level labels, and optionally masks and saliency maps.
+
+    The same class reads PASCAL VOC 2012 (``JPEGImages``, ``SegmentationClass``
+    or ``SegmentationClassAug``, ``ImageSets/Segmentation/*.txt``) and the
+    embedded demo dataset; only ``data_root``, the split file and, for datasets
+    other than VOC, the classes change. Classes come from ``metainfo`` if given,
+    else from ``{data_root}/meta.json`` (written by the demo generator) if it
+    exists, else the 21 VOC classes.
+
+    Each data info holds ``img_id``, ``img_path``, ``seg_map_path`` (when
+    ``data_prefix['seg_map_path']`` is set; ground truth for evaluation, or
+    pseudo labels for the segmentation stage), ``saliency_path`` (when
+    ``data_prefix['saliency_path']`` is set) and ``img_labels``, a float32
+    multi-hot vector of shape (C,) for the C foreground classes.
+
+    Args:
+        ann_file: Split file with one image id per line, relative to ``data_root``.
+        img_label_file: JSON file ``{image_id: [class values]}`` with the
+            image-level labels, relative to ``data_root``. If empty, the labels
+            are derived from the masks in ``data_prefix['img_label_path']`` or,
+            without it, ``data_prefix['seg_map_path']``.
+        data_prefix: Folders of images (``img_path``), masks (``seg_map_path``),
+            saliency maps (``saliency_path``) and the masks labels are derived
+            from (``img_label_path``).
+        saliency_suffix: File suffix of saliency maps.
+        check_files: Check at construction that every referenced file exists.
+        **kwargs: Other arguments of :class:`mmseg.datasets.BaseSegDataset`.
+    """
+
+    METAINFO = VOC_METAINFO
+
+    def __init__(self,
+                 ann_file: str,
+                 img_label_file: str = '',
+                 data_prefix: Optional[Dict[str, str]] = None,
+                 saliency_suffix: str = '.png',
+                 check_files: bool = True,
+                 metainfo: Optional[dict] = None,
+                 data_root: Optional[str] = None,
+                 **kwargs) -> None:
+        self.img_label_file = img_label_file
+        self.saliency_suffix = saliency_suffix
+        self.check_files = check_files
+        if metainfo is None and data_root is not None:
+            metainfo = self._metainfo_from_root(data_root)
+        super().__init__(
+            ann_file=ann_file,
+            data_prefix=data_prefix or dict(img_path='JPEGImages'),
+            metainfo=metainfo,
+            data_root=data_root,
+            **kwargs)
+
+    @staticmethod
+    def _metainfo_from_root(data_root: str) -> Optional[dict]:
+        """Read classes and palette from ``{data_root}/meta.json`` if present."""
+        path = osp.join(data_root, 'meta.json')
+        if not osp.isfile(path):
+            return None
+        try:
+            with open(path) as file:
+                meta = json.load(file)
+            return dict(classes=tuple(meta['classes']), palette=meta['palette'])
+        except (OSError, ValueError, KeyError) as error:
+            raise ValueError(
+                f'{path} must be JSON with "classes" and "palette": {error}') from error
+
+    @classmethod
+    def get_label_map(cls, new_classes: Optional[Sequence] = None) -> None:
+        """Never remap label values: the classes describe the files as written.
+
+        MMSeg's ``label_map`` treats other classes as a subset of ``METAINFO`` to
+        remap; a WSSS dataset's classes (VOC's, the demo's, COCO's) are the label
+        values of its masks and image-level label files.
+        """
+        return None
+
+    def _join_prefix(self) -> None:
+        """Also join ``img_label_file`` with ``data_root``."""
+        super()._join_prefix()
+        if self.img_label_file and not osp.isabs(self.img_label_file):
+            self.img_label_file = osp.join(self.data_root, self.img_label_file)
+
+    @property
+    def num_foreground_classes(self) -> int:
+        """Number of foreground classes C (classes minus background)."""
+        return len(self.metainfo['classes']) - 1
+
+    def load_data_list(self) -> List[dict]:
+        """Load the split, check files and attach image-level labels.
+
+        Returns:
+            One dict per image (see the class docstring).
+        """
+        if not self.ann_file or not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'split file not found: {self.ann_file!r}')
+        data_list = super().load_data_list()
+        saliency_dir = self.data_prefix.get('saliency_path')
+        label_dir = (self.data_prefix.get('img_label_path')
+                     or self.data_prefix.get('seg_map_path'))
+        label_table = self._read_label_file() if self.img_label_file else None
+        if label_table is None and not label_dir:
+            raise ValueError(
+                'WSSSDataset needs image-level labels: set img_label_file or '
+                "data_prefix['img_label_path'] / ['seg_map_path']")
+        for info in data_list:
+            img_id = osp.splitext(osp.basename(info['img_path']))[0]
+            info['img_id'] = img_id
+            if saliency_dir:
+                info['saliency_path'] = osp.join(saliency_dir,
+                                                 img_id + self.saliency_suffix)
+            if self.check_files:
+                self._check_exists(info, ('img_path', 'seg_map_path', 'saliency_path'))
+            if label_table is not None:
+                if img_id not in label_table:
+                    raise KeyError(
+                        f'image {img_id!r} of {self.ann_file} has no labels in '
+                        f'{self.img_label_file}')
+                values = label_table[img_id]
+            else:
+                values = labels_from_mask(
+                    read_label_png(osp.join(label_dir, img_id + self.seg_map_suffix)),
+                    self.num_foreground_classes)
+            info['img_labels'] = self._multi_hot(values, img_id)
+        return data_list
+
+    def _read_label_file(self) -> Dict[str, List[int]]:
+        """Read and validate the JSON label file."""
+        path = self.img_label_file
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'image-level label file not found: {path}')
+        try:
+            with open(path) as file:
+                table = json.load(file)
+        except (OSError, ValueError) as error:
+            raise ValueError(f'cannot parse image-level label file {path}: {error}') from error
+        if not isinstance(table, dict):
+            raise ValueError(f'{path} must map image ids to lists of class values')
+        return table
+
+    def _multi_hot(self, values: Sequence[int], img_id: str) -> np.ndarray:
+        """Encode class values 1..C as a float32 multi-hot vector of shape (C,)."""
+        num_classes = self.num_foreground_classes
+        vector = np.zeros(num_classes, dtype=np.float32)
+        for value in values:
+            if not isinstance(value, int) or not 1 <= value <= num_classes:
+                raise ValueError(
+                    f'image {img_id!r}: class value {value!r} is not in 1..{num_classes}'
+                    f' (labels from {self.img_label_file or "masks"})')
+            vector[value - 1] = 1.0
+        return vector
+
+    @staticmethod
+    def _check_exists(info: dict, keys: Sequence[str]) -> None:
+        """Raise ``FileNotFoundError`` naming the first missing file."""
+        for key in keys:
+            path = info.get(key)
+            if path is not None and not osp.isfile(path):
+                raise FileNotFoundError(f'{key} of image {info["img_id"]!r} not found: {path}')

@@ -1,0 +1,118 @@
+"""Atomic, pickle-free file writing used by every stage that writes results."""
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Dict, Iterator, Union
+
+import numpy as np
+from PIL import Image
+
+PathLike = Union[str, os.PathLike]
+
+def voc_palette(num_colors: int = 256) -> np.ndarray:
+    """Return the PASCAL VOC colour map.
+
+    Args:
+        num_colors: Number of palette entries.
+
+    Returns:
+        uint8 array of shape (num_colors, 3).
+    """
+    palette = np.zeros((num_colors, 3), dtype=np.uint8)
+    for index in range(num_colors):
+        value, r, g, b = index, 0, 0, 0
+        for bit in range(8):
+            r |= ((value >> 0) & 1) << (7 - bit)
+            g |= ((value >> 1) & 1) << (7 - bit)
+            b |= ((value >> 2) & 1) << (7 - bit)
+            value >>= 3
+        palette[index] = (r, g, b)
+    return palette
+
+
+@contextmanager
+def atomic_path(path: PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path`` and rename it into place on success.
+
+    Nothing is left at ``path`` if the body raises, and an existing file at
+    ``path`` is replaced only once the new content is complete.
+
+    Args:
+        path: Final destination.
+
+    Yields:
+        A temporary path in the same directory (same file extension).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f'.{path.stem}.', suffix=f'.tmp{path.suffix}', dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def save_label_png(label: np.ndarray, path: PathLike) -> None:
+    """Atomically write a label map as a VOC-palette PNG.
+
+    Args:
+        label: uint8 array (H, W) with values 0..C or 255.
+        path: Destination ``.png`` file.
+    """
+    if label.ndim != 2:
+        raise ValueError(f'label for {path} must be 2-D, got shape {label.shape}')
+    image = Image.fromarray(label.astype(np.uint8), mode='P')
+    image.putpalette(voc_palette().reshape(-1).tolist())
+    with atomic_path(path) as tmp:
+        image.save(tmp, format='PNG')
+
+
+def save_npz(path: PathLike, **arrays: np.ndarray) -> None:
+    """Atomically write arrays to a compressed ``.npz`` readable without pickle.
+
+    Args:
+        path: Destination file; must end with ``.npz``.
+        **arrays: Arrays to store (object arrays are refused).
+    """
+    for key, value in arrays.items():
+        if np.asarray(value).dtype == object:
+            raise TypeError(f'array {key!r} for {path} has dtype object (needs pickle)')
+    with atomic_path(path) as tmp:
+        with open(tmp, 'wb') as file:
+            np.savez_compressed(file, **arrays)
+
+
+def load_npz(path: PathLike) -> Dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` file written by :func:`save_npz`.
+
+    Args:
+        path: Source file.
+
+    Returns:
+        Mapping from array name to array.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError) as error:
+        raise OSError(f'cannot read {path}: {error}') from error
+
+
+def save_json(obj: Any, path: PathLike) -> None:
+    """Atomically write ``obj`` as indented JSON.
+
+    Args:
+        obj: JSON-serialisable object.
+        path: Destination file.
+    """
+    with atomic_path(path) as tmp:
+        with open(tmp, 'w') as file:
+            json.dump(obj, file, indent=2, sort_keys=False)
+            file.write('\n')

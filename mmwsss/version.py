@@ -1,0 +1,3 @@
+"""Version of the mmwsss package."""
+
+__version__ = '0.1.0'

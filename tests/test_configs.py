@@ -1,0 +1,38 @@
+"""Every config under configs/ loads and builds."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmseg.registry import DATASETS, MODELS, TRANSFORMS
+
+import mmwsss  # noqa: F401
+from tests.conftest import REPO_ROOT
+
+CONFIGS = sorted(p for p in (REPO_ROOT / 'configs').rglob('*.py')
+                 if '_base_' not in p.parts)
+
+
+def test_configs_found() -> None:
+    assert len(CONFIGS) > 0
+
+
+def _pipelines(cfg: Config):
+    """Yield every data pipeline in the config's dataloaders."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if loader:
+            dataset = loader['dataset']
+            assert DATASETS.get(dataset['type']) is not None, dataset['type']
+            yield dataset.get('pipeline', [])
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_config_builds(path: Path) -> None:
+    cfg = Config.fromfile(str(path))
+    assert cfg.get('custom_imports', {}).get('imports') == ['mmwsss']
+    if 'model' in cfg:
+        model = MODELS.build(cfg.model)
+        assert sum(p.numel() for p in model.parameters()) > 0
+    for pipeline in _pipelines(cfg):
+        for transform in pipeline:
+            assert TRANSFORMS.get(transform['type']) is not None, transform['type']

@@ -1,0 +1,113 @@
+"""Tests of WSSSDataset and the WSSS transforms."""
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import PixelData
+
+from mmwsss.datasets import DEMO_CLASSES, WSSSDataset
+from mmwsss.datasets.wsss_dataset import VOC_METAINFO
+
+PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='LoadSaliencyMap'),
+    dict(type='PackWSSSInputs'),
+]
+
+
+def _dataset(root: Path, **kwargs) -> WSSSDataset:
+    options = dict(
+        data_root=str(root),
+        ann_file='ImageSets/Segmentation/train.txt',
+        img_label_file='image_labels.json',
+        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass',
+                         saliency_path='SaliencyMaps'),
+        pipeline=PIPELINE)
+    options.update(kwargs)
+    return WSSSDataset(**options)
+
+
+def test_fields_and_shapes(demo_root: Path) -> None:
+    dataset = _dataset(demo_root)
+    assert len(dataset) == 24
+    assert dataset.metainfo['classes'] == DEMO_CLASSES
+    labels = json.loads((demo_root / 'image_labels.json').read_text())
+    item = dataset[0]
+    sample = item['data_samples']
+    image = item['inputs']
+    assert image.dtype == torch.uint8 and image.shape[0] == 3
+    height, width = image.shape[1:]
+    assert sample.gt_sem_seg.data.shape == (1, height, width)
+    assert isinstance(sample.gt_saliency, PixelData)
+    assert sample.gt_saliency.data.shape == (1, height, width)
+    assert sample.gt_saliency.data.dtype == torch.float32
+    assert 0.0 <= float(sample.gt_saliency.data.min())
+    assert float(sample.gt_saliency.data.max()) <= 1.0
+    img_id = sample.metainfo['img_id']
+    expected = torch.zeros(len(DEMO_CLASSES) - 1)
+    expected[[value - 1 for value in labels[img_id]]] = 1.0
+    assert torch.equal(sample.gt_img_labels, expected)
+    present = set(sample.gt_sem_seg.data.unique().tolist()) - {0, 255}
+    assert present == set(labels[img_id])
+
+
+def test_labels_derived_from_masks_equal_label_file(demo_root: Path) -> None:
+    from_file = _dataset(demo_root, pipeline=[])
+    from_masks = _dataset(demo_root, pipeline=[], img_label_file='')
+    assert len(from_file) == len(from_masks) == 24
+    for index in range(len(from_file)):
+        a, b = from_file.get_data_info(index), from_masks.get_data_info(index)
+        assert a['img_id'] == b['img_id']
+        np.testing.assert_array_equal(a['img_labels'], b['img_labels'])
+
+
+def test_voc_classes_without_meta(demo_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / 'voc_like'
+    shutil.copytree(demo_root, root)
+    (root / 'meta.json').unlink()
+    dataset = _dataset(root, pipeline=[], data_prefix=dict(img_path='JPEGImages'))
+    assert dataset.metainfo['classes'] == VOC_METAINFO['classes']
+    assert dataset.get_data_info(0)['img_labels'].shape == (20,)
+
+
+def test_missing_image_is_named(demo_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / 'broken'
+    shutil.copytree(demo_root, root)
+    (root / 'JPEGImages' / 'train_00003.jpg').unlink()
+    with pytest.raises(FileNotFoundError, match='train_00003.jpg'):
+        _dataset(root)
+
+
+def test_missing_label_entry_is_named(demo_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / 'nolabel'
+    shutil.copytree(demo_root, root)
+    labels = json.loads((root / 'image_labels.json').read_text())
+    del labels['train_00005']
+    (root / 'image_labels.json').write_text(json.dumps(labels))
+    with pytest.raises(KeyError, match='train_00005'):
+        _dataset(root)
+
+
+def test_bad_class_value_and_missing_split(demo_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / 'badvalue'
+    shutil.copytree(demo_root, root)
+    labels = json.loads((root / 'image_labels.json').read_text())
+    labels['train_00001'] = [9]
+    (root / 'image_labels.json').write_text(json.dumps(labels))
+    with pytest.raises(ValueError, match='train_00001'):
+        _dataset(root)
+    with pytest.raises(FileNotFoundError, match='nosuch.txt'):
+        _dataset(demo_root, ann_file='nosuch.txt')
+
+
+def test_missing_saliency_map_is_named(demo_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / 'nosal'
+    shutil.copytree(demo_root, root)
+    (root / 'SaliencyMaps' / 'train_00000.png').unlink()
+    dataset = _dataset(root, check_files=False)
+    with pytest.raises(FileNotFoundError, match='train_00000.png'):
+        dataset[0]

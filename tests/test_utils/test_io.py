@@ -1,0 +1,58 @@
+"""Tests of the atomic, pickle-free writers."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mmwsss.utils import (atomic_path, load_npz, save_json, save_label_png, save_npz,
+                          voc_palette)
+
+
+def test_voc_palette_known_entries() -> None:
+    palette = voc_palette()
+    assert palette.shape == (256, 3)
+    assert palette[0].tolist() == [0, 0, 0]
+    assert palette[1].tolist() == [128, 0, 0]
+    assert palette[15].tolist() == [192, 128, 128]
+    assert palette[20].tolist() == [0, 64, 128]
+
+
+def test_atomic_path_keeps_old_file_on_error(tmp_path: Path) -> None:
+    target = tmp_path / 'out.txt'
+    target.write_text('old')
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text('half')
+            raise RuntimeError('interrupted')
+    assert target.read_text() == 'old'
+    assert [p.name for p in tmp_path.iterdir()] == ['out.txt']
+
+
+def test_label_png_round_trip(tmp_path: Path) -> None:
+    label = np.array([[0, 1, 2], [20, 255, 3]], dtype=np.uint8)
+    save_label_png(label, tmp_path / 'a' / 'label.png')
+    image = Image.open(tmp_path / 'a' / 'label.png')
+    assert image.mode == 'P'
+    np.testing.assert_array_equal(np.array(image), label)
+    with pytest.raises(ValueError, match='2-D'):
+        save_label_png(label[None], tmp_path / 'bad.png')
+
+
+def test_npz_without_pickle(tmp_path: Path) -> None:
+    cams = np.random.default_rng(0).random((2, 4, 5)).astype(np.float16)
+    save_npz(tmp_path / 'x.npz', cams=cams, keys=np.array([3, 7]))
+    loaded = load_npz(tmp_path / 'x.npz')
+    np.testing.assert_array_equal(loaded['cams'], cams)
+    assert loaded['keys'].tolist() == [3, 7]
+    with np.load(tmp_path / 'x.npz', allow_pickle=False) as data:
+        assert set(data.files) == {'cams', 'keys'}
+    with pytest.raises(TypeError, match='object'):
+        save_npz(tmp_path / 'y.npz', bad=np.array([{}], dtype=object))
+    with pytest.raises(OSError, match='missing.npz'):
+        load_npz(tmp_path / 'missing.npz')
+
+
+def test_save_json(tmp_path: Path) -> None:
+    save_json({'miou': 0.5}, tmp_path / 'r.json')
+    assert (tmp_path / 'r.json').read_text() == '{\n  "miou": 0.5\n}\n'
