@@ -2,12 +2,13 @@
 from .demo_dataset import (CO_OCCURRING_CLASS, DEMO_CLASSES, DemoDatasetConfig,
                            generate_demo_dataset)
 from .transforms import (LoadSaliencyMap, PackWSSSInputs, RandomColorJitter,
-                         RandomCropPad)
+                         RandomCropPad, SegFieldsRandomFlip, SegFieldsResize)
 from .wsss_dataset import WSSSDataset, labels_from_mask, read_label_png
 
 __all__ = [
     'CO_OCCURRING_CLASS', 'DEMO_CLASSES', 'DemoDatasetConfig',
     'generate_demo_dataset', 'LoadSaliencyMap', 'PackWSSSInputs',
-    'RandomColorJitter', 'RandomCropPad', 'WSSSDataset',
+    'RandomColorJitter', 'RandomCropPad', 'SegFieldsRandomFlip', 'SegFieldsResize',
+    'WSSSDataset',
     'labels_from_mask', 'read_label_png'
 ]

@@ -20,6 +20,10 @@ VOC_METAINFO = dict(
              [128, 64, 0], [0, 192, 0], [128, 192, 0], [0, 64, 128]])
 
 
+PER_IMAGE_FILES = dict(saliency_path='.png', cam_path='.npz', affinity_path='.npz')
+"""Optional per-image files: ``data_prefix`` key -> default file suffix."""
+
+
 def read_label_png(path: str) -> np.ndarray:
     """Read a label PNG (palette or grey) as its raw index values.
 
@@ -69,9 +73,11 @@ class WSSSDataset(BaseSegDataset):
 
     Each data info holds ``img_id``, ``img_path``, ``seg_map_path`` (when
     ``data_prefix['seg_map_path']`` is set; ground truth for evaluation, or
-    pseudo labels for the segmentation stage), ``saliency_path`` (when
-    ``data_prefix['saliency_path']`` is set) and ``img_labels``, a float32
-    multi-hot vector of shape (C,) for the C foreground classes.
+    pseudo labels for the segmentation stage), ``img_labels``, a float32
+    multi-hot vector of shape (C,) for the C foreground classes, and the
+    per-image files of earlier stages whose folders ``data_prefix`` names:
+    ``saliency_path`` (``{id}.png``), ``cam_path`` (``{id}.npz``, CAM files)
+    and ``affinity_path`` (``{id}.npz``, affinity-label scores).
 
     Args:
         ann_file: Split file with one image id per line, relative to ``data_root``.
@@ -80,9 +86,10 @@ class WSSSDataset(BaseSegDataset):
             are derived from the masks in ``data_prefix['img_label_path']`` or,
             without it, ``data_prefix['seg_map_path']``.
         data_prefix: Folders of images (``img_path``), masks (``seg_map_path``),
-            saliency maps (``saliency_path``) and the masks labels are derived
-            from (``img_label_path``).
-        saliency_suffix: File suffix of saliency maps.
+            the masks labels are derived from (``img_label_path``) and the
+            per-image files (``saliency_path``, ``cam_path``, ``affinity_path``).
+        file_suffixes: Suffixes of the per-image files, overriding
+            ``PER_IMAGE_FILES``.
         check_files: Check at construction that every referenced file exists.
         **kwargs: Other arguments of :class:`mmseg.datasets.BaseSegDataset`.
     """
@@ -93,13 +100,13 @@ class WSSSDataset(BaseSegDataset):
                  ann_file: str,
                  img_label_file: str = '',
                  data_prefix: Optional[Dict[str, str]] = None,
-                 saliency_suffix: str = '.png',
+                 file_suffixes: Optional[Dict[str, str]] = None,
                  check_files: bool = True,
                  metainfo: Optional[dict] = None,
                  data_root: Optional[str] = None,
                  **kwargs) -> None:
         self.img_label_file = img_label_file
-        self.saliency_suffix = saliency_suffix
+        self.file_suffixes = dict(PER_IMAGE_FILES, **(file_suffixes or {}))
         self.check_files = check_files
         if metainfo is None and data_root is not None:
             metainfo = self._metainfo_from_root(data_root)
@@ -154,7 +161,8 @@ class WSSSDataset(BaseSegDataset):
         if not self.ann_file or not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'split file not found: {self.ann_file!r}')
         data_list = super().load_data_list()
-        saliency_dir = self.data_prefix.get('saliency_path')
+        extra_dirs = {key: self.data_prefix[key] for key in self.file_suffixes
+                      if self.data_prefix.get(key)}
         label_dir = (self.data_prefix.get('img_label_path')
                      or self.data_prefix.get('seg_map_path'))
         label_table = self._read_label_file() if self.img_label_file else None
@@ -165,11 +173,10 @@ class WSSSDataset(BaseSegDataset):
         for info in data_list:
             img_id = osp.splitext(osp.basename(info['img_path']))[0]
             info['img_id'] = img_id
-            if saliency_dir:
-                info['saliency_path'] = osp.join(saliency_dir,
-                                                 img_id + self.saliency_suffix)
+            for key, folder in extra_dirs.items():
+                info[key] = osp.join(folder, img_id + self.file_suffixes[key])
             if self.check_files:
-                self._check_exists(info, ('img_path', 'seg_map_path', 'saliency_path'))
+                self._check_exists(info, ('img_path', 'seg_map_path') + tuple(extra_dirs))
             if label_table is not None:
                 if img_id not in label_table:
                     raise KeyError(

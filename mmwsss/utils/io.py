@@ -2,6 +2,7 @@
 import json
 import os
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Union
@@ -77,6 +78,10 @@ def save_label_png(label: np.ndarray, path: PathLike) -> None:
 def save_npz(path: PathLike, **arrays: np.ndarray) -> None:
     """Atomically write arrays to a compressed ``.npz`` readable without pickle.
 
+    Unlike ``np.savez_compressed``, the zip entries carry a fixed timestamp, so
+    the same arrays always give the same bytes (outputs of sharded and
+    single-process runs can be compared byte for byte).
+
     Args:
         path: Destination file; must end with ``.npz``.
         **arrays: Arrays to store (object arrays are refused).
@@ -85,8 +90,13 @@ def save_npz(path: PathLike, **arrays: np.ndarray) -> None:
         if np.asarray(value).dtype == object:
             raise TypeError(f'array {key!r} for {path} has dtype object (needs pickle)')
     with atomic_path(path) as tmp:
-        with open(tmp, 'wb') as file:
-            np.savez_compressed(file, **arrays)
+        with zipfile.ZipFile(tmp, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+            for key, value in arrays.items():
+                info = zipfile.ZipInfo(f'{key}.npy', date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(info, 'w') as file:
+                    np.lib.format.write_array(file, np.asanyarray(value),
+                                              allow_pickle=False)
 
 
 def load_npz(path: PathLike) -> Dict[str, np.ndarray]:

@@ -47,6 +47,8 @@ def test_npz_without_pickle(tmp_path: Path) -> None:
     assert loaded['keys'].tolist() == [3, 7]
     with np.load(tmp_path / 'x.npz', allow_pickle=False) as data:
         assert set(data.files) == {'cams', 'keys'}
+    save_npz(tmp_path / 'z.npz', cams=cams, keys=np.array([3, 7]))
+    assert (tmp_path / 'x.npz').read_bytes() == (tmp_path / 'z.npz').read_bytes()
     with pytest.raises(TypeError, match='object'):
         save_npz(tmp_path / 'y.npz', bad=np.array([{}], dtype=object))
     with pytest.raises(OSError, match='missing.npz'):

@@ -1,0 +1,41 @@
+# The embedded demo dataset (tools/generate_demo_data.py) for the CAM stage:
+# the VOC pipeline at the demo's scale (images are 96-160 px); training reads
+# the image-level label file, inference writes CAMs for train and scores them
+# against the ground-truth masks.
+_base_ = ['./voc12aug_cam.py']
+data_root = 'data/demo'
+crop_size = (112, 112)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    # long side uniform in [80, 160], bicubic
+    dict(
+        type='RandomResize',
+        scale=(160, 160),
+        ratio_range=(0.5, 1.0),
+        keep_ratio=True,
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='RandomColorJitter',
+        brightness=0.3,
+        contrast=0.3,
+        saturation=0.3,
+        hue=0.1),
+    dict(type='RandomCropPad', crop_size=crop_size),
+    dict(type='PackWSSSInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    dataset=dict(
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        img_label_file='image_labels.json',
+        data_prefix=dict(_delete_=True, img_path='JPEGImages'),
+        pipeline=train_pipeline))
+test_dataloader = dict(
+    num_workers=2,
+    dataset=dict(
+        data_root=data_root,
+        img_label_file='image_labels.json',
+        data_prefix=dict(seg_map_path='SegmentationClass')))

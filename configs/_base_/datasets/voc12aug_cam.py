@@ -1,0 +1,57 @@
+# PASCAL VOC 2012 + SBD for the CAM stage. Training reads images and
+# image-level labels of train_aug (10,582 images); inference writes CAMs for
+# the 1,464 train images and scores them against SegmentationClassAug.
+dataset_type = 'WSSSDataset'
+data_root = 'data/VOCdevkit/VOC2012'
+crop_size = (448, 448)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    # long side uniform in [256, 512], bicubic
+    dict(
+        type='RandomResize',
+        scale=(512, 512),
+        ratio_range=(0.5, 1.0),
+        keep_ratio=True,
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='RandomColorJitter',
+        brightness=0.3,
+        contrast=0.3,
+        saturation=0.3,
+        hue=0.1),
+    dict(type='RandomCropPad', crop_size=crop_size),
+    dict(type='PackWSSSInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackWSSSInputs'),
+]
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train_aug.txt',
+        data_prefix=dict(
+            img_path='JPEGImages', img_label_path='SegmentationClassAug'),
+        pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
+        pipeline=test_pipeline))
+test_evaluator = dict(
+    type='PseudoLabelMetric',
+    bg_thresholds=[0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5])

@@ -1,0 +1,30 @@
+# CAM stage on the embedded demo dataset, for one CPU in minutes: the same
+# ResNet-38 architecture at an eighth of the width, trained from scratch
+# (so BatchNorm trains and nothing is frozen), batch 16, crop 112.
+_base_ = [
+    '../_base_/models/cam_wideresnet38.py', '../_base_/datasets/demo_cam.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/cam_sgd_poly_15e.py'
+]
+max_epochs = 40
+model = dict(
+    backbone=dict(
+        widen_factor=0.125, norm_eval=False, frozen_stages=0, init_cfg=None),
+    decode_head=dict(in_channels=512, num_classes=6))
+optim_wrapper = dict(optimizer=dict(lr=0.05))
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True)
+]
+train_cfg = dict(max_epochs=max_epochs)
+default_hooks = dict(checkpoint=dict(interval=max_epochs))
+custom_hooks = [
+    dict(type='ProgressBarHook'),
+    dict(type='SaveCAMHook', overlay_dir='cam_overlays'),
+    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
+]

@@ -1,0 +1,92 @@
+"""Evaluate folders of pseudo-label PNGs or CAM files against ground-truth masks."""
+import glob
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from mmwsss.datasets.wsss_dataset import read_label_png
+from mmwsss.ops.cam import cam_pseudo_label
+from mmwsss.utils import load_cams
+
+from .segmentation_scores import confusion_matrix, segmentation_scores
+
+
+def _check_same_size(pred: np.ndarray, gt: np.ndarray, path: str) -> None:
+    if pred.shape != gt.shape:
+        raise ValueError(f'{path} has shape {pred.shape}, its ground truth {gt.shape}')
+
+
+def evaluate_label_folder(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
+                          class_names: Sequence[str],
+                          ignore_index: int = 255) -> Dict[str, object]:
+    """Score ``{pred_dir}/{id}.png`` against ``{gt_dir}/{id}.png``.
+
+    Args:
+        pred_dir: Folder of predicted label PNGs (values 0..C).
+        gt_dir: Folder of ground-truth label PNGs.
+        img_ids: Image ids to evaluate.
+        class_names: C + 1 class names, background first.
+        ignore_index: Ground-truth value to ignore.
+
+    Returns:
+        :func:`segmentation_scores` output plus ``num_images``.
+    """
+    confusion = np.zeros((len(class_names), ) * 2, dtype=np.int64)
+    for img_id in tqdm(img_ids, desc='evaluating labels'):
+        path = osp.join(pred_dir, f'{img_id}.png')
+        pred, gt = read_label_png(path), read_label_png(osp.join(gt_dir, f'{img_id}.png'))
+        _check_same_size(pred, gt, path)
+        confusion += confusion_matrix(pred, gt, len(class_names), ignore_index)
+    return dict(segmentation_scores(confusion, class_names), num_images=len(img_ids))
+
+
+def evaluate_cam_folder(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
+                        class_names: Sequence[str], thresholds: Sequence[float],
+                        ignore_index: int = 255) -> Dict[str, object]:
+    """Sweep the background score of CAM-only pseudo labels from CAM files.
+
+    Args:
+        cam_dir: Folder of ``{id}.npz`` CAM files.
+        gt_dir: Folder of ground-truth label PNGs.
+        img_ids: Image ids to evaluate.
+        class_names: C + 1 class names, background first.
+        thresholds: Background scores to try.
+        ignore_index: Ground-truth value to ignore.
+
+    Returns:
+        ``thresholds``, ``mIoU`` (one per threshold), ``best_bg_threshold``,
+        ``best_mIoU`` and ``best`` (the full scores at the best threshold).
+    """
+    num_classes = len(class_names)
+    confusions = np.zeros((len(thresholds), num_classes, num_classes), dtype=np.int64)
+    for img_id in tqdm(img_ids, desc='evaluating CAMs'):
+        path = osp.join(cam_dir, f'{img_id}.npz')
+        cams, _ = load_cams(path, num_classes - 1)
+        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'))
+        _check_same_size(cams[0], gt, path)
+        cams_t = torch.from_numpy(cams)
+        for index, threshold in enumerate(thresholds):
+            confusions[index] += confusion_matrix(
+                cam_pseudo_label(cams_t, threshold), gt, num_classes, ignore_index)
+    scores: List[Dict[str, object]] = [
+        segmentation_scores(matrix, class_names) for matrix in confusions
+    ]
+    curve = [s['mIoU'] for s in scores]
+    best = int(np.argmax(curve))
+    return dict(thresholds=[float(t) for t in thresholds], mIoU=curve,
+                best_bg_threshold=float(thresholds[best]), best_mIoU=curve[best],
+                best=scores[best], num_images=len(img_ids))
+
+
+def read_split(path: Optional[str], folder: str, suffix: str) -> List[str]:
+    """Image ids from a split file, or every ``*{suffix}`` file in ``folder``."""
+    if path:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'split file not found: {path}')
+        with open(path) as file:
+            return [line.strip() for line in file if line.strip()]
+    return sorted(osp.basename(p)[:-len(suffix)]
+                  for p in glob.glob(osp.join(folder, f'*{suffix}')))

@@ -1,0 +1,87 @@
+"""Metric for pseudo labels (and CAMs) against ground-truth masks."""
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from mmseg.registry import METRICS
+
+from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
+from mmwsss.ops.cam import cam_pseudo_label
+
+SWEEP_PREFIX = 'sweep/mIoU@'
+"""Key prefix of the background-threshold sweep in the returned metrics."""
+
+
+@METRICS.register_module()
+class PseudoLabelMetric(BaseMetric):
+    """mIoU, per-class IoU, precision and recall of ``pred_sem_seg``.
+
+    With ``bg_thresholds`` and ``pred_cams`` in the samples, it also sweeps the
+    constant background score of the CAM-only pseudo label and reports the
+    mIoU at each threshold and the best one (a diagnostic that uses the ground
+    truth: the tuned threshold is not available without it).
+
+    Returned keys: ``mIoU``, ``mPrecision``, ``mRecall``, ``aAcc``,
+    ``IoU.{class}``, ``Precision.{class}``, ``Recall.{class}``; with a sweep
+    also ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU``.
+
+    Args:
+        bg_thresholds: Background scores to sweep, or None.
+        ignore_index: Ground-truth value to ignore.
+        collect_device: Device for gathering results across ranks.
+        prefix: Prefix of the metric names.
+    """
+
+    def __init__(self,
+                 bg_thresholds: Optional[Sequence[float]] = None,
+                 ignore_index: int = 255,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.bg_thresholds = [float(t) for t in (bg_thresholds or [])]
+        self.ignore_index = ignore_index
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        """Accumulate confusion matrices of one batch."""
+        num_classes = len(self.dataset_meta['classes'])
+        for sample in data_samples:
+            if 'gt_sem_seg' not in sample:
+                raise KeyError(f'no ground truth for {sample.get("img_path")}: '
+                               'add LoadAnnotations to the test pipeline')
+            gt = sample['gt_sem_seg']['data'][0]
+            pred = sample['pred_sem_seg']['data'][0].to(gt.device)
+            result = dict(confusion=confusion_matrix(pred, gt, num_classes,
+                                                     self.ignore_index))
+            if self.bg_thresholds and 'pred_cams' in sample:
+                cams = sample['pred_cams']['data']
+                result['sweep'] = np.stack([
+                    confusion_matrix(cam_pseudo_label(cams, t), gt, num_classes,
+                                     self.ignore_index) for t in self.bg_thresholds
+                ])
+            self.results.append(result)
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Scores from the summed confusion matrices."""
+        logger = MMLogger.get_current_instance()
+        class_names = self.dataset_meta['classes']
+        scores = segmentation_scores(sum(r['confusion'] for r in results), class_names)
+        metrics: Dict[str, float] = OrderedDict(
+            (key, scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
+        rows = ['class            IoU   Prec.  Recall']
+        for name, values in scores['per_class'].items():
+            for key, value in values.items():
+                metrics[f'{key}.{name}'] = value
+            rows.append(f'{name:<14} {values["IoU"]:6.2f} {values["Precision"]:6.2f} '
+                        f'{values["Recall"]:6.2f}')
+        logger.info('per-class results:\n' + '\n'.join(rows))
+        if self.bg_thresholds and all('sweep' in r for r in results):
+            sweep = sum(r['sweep'] for r in results)
+            curve = [segmentation_scores(matrix, class_names)['mIoU'] for matrix in sweep]
+            for threshold, miou in zip(self.bg_thresholds, curve):
+                metrics[f'{SWEEP_PREFIX}{threshold:.2f}'] = miou
+            best = int(np.argmax(curve))
+            metrics['best_bg_threshold'] = self.bg_thresholds[best]
+            metrics['best_mIoU'] = curve[best]
+        return metrics

@@ -1,0 +1,4 @@
+"""Heads."""
+from .cam_head import CAMHead
+
+__all__ = ['CAMHead']

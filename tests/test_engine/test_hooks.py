@@ -1,0 +1,66 @@
+"""Tests of the hooks with a mocked runner."""
+import json
+from pathlib import Path
+from unittest.mock import MagicMock
+
+import numpy as np
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+from PIL import Image
+
+from mmwsss.engine import ProgressBarHook, SaveCAMHook, SaveMetricsHook
+from mmwsss.utils import load_cams
+
+
+def _runner(work_dir: Path) -> MagicMock:
+    runner = MagicMock()
+    runner.work_dir = str(work_dir)
+    runner.test_dataloader.dataset.metainfo = dict(classes=('background', 'a', 'b', 'c'))
+    runner.test_dataloader.__len__.return_value = 2
+    return runner
+
+
+def _sample(tmp_path: Path) -> SegDataSample:
+    Image.fromarray(np.zeros((4, 5, 3), dtype=np.uint8)).save(tmp_path / 'img7.jpg')
+    sample = SegDataSample(metainfo=dict(img_id='img7', img_path=str(tmp_path / 'img7.jpg')))
+    cams = torch.zeros(3, 4, 5)
+    cams[0] = torch.linspace(0, 1, 20).view(4, 5)
+    cams[2, 1, 1] = 0.5
+    sample.pred_cams = PixelData(data=cams)
+    sample.gt_img_labels = torch.tensor([1.0, 0.0, 1.0])
+    sample.pred_sem_seg = PixelData(data=torch.tensor([[[0, 1, 1, 0, 3]] * 4]))
+    return sample
+
+
+def test_save_cam_hook_writes_cams_labels_and_overlays(tmp_path: Path) -> None:
+    hook = SaveCAMHook(overlay_dir='overlays')
+    hook.after_test_iter(_runner(tmp_path), 0, None, [_sample(tmp_path)])
+    cams, labels = load_cams(tmp_path / 'cams' / 'img7.npz', num_classes=3)
+    assert labels.tolist() == [1, 3]
+    assert cams.shape == (3, 4, 5) and not cams[1].any()
+    np.testing.assert_allclose(cams[0], np.linspace(0, 1, 20).reshape(4, 5), atol=1e-3)
+    assert cams[2, 1, 1] == 0.5
+    label = np.array(Image.open(tmp_path / 'cam_pseudo_labels' / 'img7.png'))
+    assert label.tolist() == [[0, 1, 1, 0, 3]] * 4
+    assert sorted(p.name for p in (tmp_path / 'overlays').iterdir()) == [
+        'img7_a.jpg', 'img7_c.jpg']
+
+
+def test_save_metrics_hook_writes_json_and_plot(tmp_path: Path) -> None:
+    metrics = {'mIoU': 40.0, 'sweep/mIoU@0.10': 30.0, 'sweep/mIoU@0.20': 40.0,
+               'best_bg_threshold': 0.2, 'best_mIoU': 40.0}
+    SaveMetricsHook(filename='cam_metrics.json').after_test_epoch(_runner(tmp_path), metrics)
+    assert json.loads((tmp_path / 'cam_metrics.json').read_text()) == metrics
+    sweep = json.loads((tmp_path / 'cam_metrics_sweep.json').read_text())
+    assert sweep['thresholds'] == [0.1, 0.2] and sweep['mIoU'] == [30.0, 40.0]
+    assert (tmp_path / 'cam_metrics_sweep.png').stat().st_size > 1000
+
+
+def test_progress_bar_hook_counts(tmp_path: Path, capsys) -> None:
+    hook = ProgressBarHook()
+    runner = _runner(tmp_path)
+    hook.before_test_epoch(runner)
+    hook.after_test_iter(runner, 0)
+    hook.after_test_iter(runner, 1)
+    assert "2/2" in capsys.readouterr().out

@@ -1,0 +1,51 @@
+"""Tests of CAMHead."""
+import math
+
+import pytest
+import torch
+from mmseg.structures import SegDataSample
+
+from mmwsss.models import CAMHead
+
+
+def _samples(labels) -> list:
+    samples = []
+    for row in labels:
+        sample = SegDataSample()
+        sample.gt_img_labels = torch.tensor(row, dtype=torch.float32)
+        samples.append(sample)
+    return samples
+
+
+def test_logits_cams_and_hand_computed_loss() -> None:
+    head = CAMHead(in_channels=2, num_classes=2, dropout_ratio=0.0)
+    head.conv_cam.weight.data = torch.tensor([[1.0, 0.0], [0.5, -1.0]]).view(2, 2, 1, 1)
+    # channel 0 has mean 2, channel 1 has mean 1 -> logits (2, 0)
+    features = torch.stack([torch.full((3, 4), 2.0), torch.full((3, 4), 1.0)])[None]
+    logits = head([features])
+    assert torch.allclose(logits, torch.tensor([[2.0, 0.0]]))
+    cams = head.cams([features])
+    assert cams.shape == (1, 2, 3, 4)
+    assert torch.allclose(cams[0, 0], torch.full((3, 4), 2.0))
+    assert torch.equal(cams[0, 1], torch.zeros(3, 4))  # relu(1 - 1) = 0
+
+    losses = head.loss([features], _samples([[1, 0]]))
+    # mean over classes of softplus(-x) for positives and softplus(x) for negatives
+    expected = (math.log(1 + math.exp(-2.0)) + math.log(1 + math.exp(0.0))) / 2
+    assert losses['loss_cls'].item() == pytest.approx(expected, rel=1e-6)
+    assert losses['acc_cls'].item() == pytest.approx(1.0)  # 2 > 0 (label 1), 0 is not > 0 (label 0)
+    assert head.loss([features], _samples([[0, 1]]))['acc_cls'].item() == 0.0
+
+
+def test_dropout_only_in_training() -> None:
+    head = CAMHead(in_channels=8, num_classes=3)
+    features = torch.rand(2, 8, 5, 5)
+    head.eval()
+    assert torch.equal(head([features]), head([features]))
+    assert head([features]).shape == (2, 3)
+
+
+def test_missing_labels_are_reported() -> None:
+    head = CAMHead(in_channels=4, num_classes=2)
+    with pytest.raises(KeyError, match='gt_img_labels'):
+        head.loss([torch.rand(1, 4, 2, 2)], [SegDataSample()])

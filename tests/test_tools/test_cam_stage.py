@@ -1,0 +1,78 @@
+"""End to end: CAM training, CAM inference in one and in two processes (gloo)."""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+CONFIG = 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _run(args: list, env_threads: bool = True) -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    # one thread per process: results then do not depend on how many run at once
+    env['OMP_NUM_THREADS'] = '1'
+    result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.fixture(scope='module')
+def trained(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """One short training run on the 24-image demo set."""
+    work_dir = tmp_path_factory.mktemp('cam_train')
+    options = [f'train_dataloader.dataset.data_root={demo_root}',
+               f'test_dataloader.dataset.data_root={demo_root}',
+               'train_cfg.max_epochs=1', 'train_dataloader.batch_size=8',
+               'train_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False',
+               'test_dataloader.persistent_workers=False',
+               'model.test_cfg.scales=[1.0,0.5]']
+    _run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(work_dir),
+          '--cfg-options'] + options)
+    checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
+    return checkpoint, options
+
+
+def _infer(checkpoint: str, options: list, work_dir: Path, nproc: int) -> None:
+    command = [sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
+               str(work_dir), '--cfg-options'] + options
+    if nproc > 1:
+        command = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}',
+                   f'--master_port={_free_port()}'] + command[1:] + ['--launcher', 'pytorch']
+    _run(command)
+
+
+def _files(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_cam_inference_sharded_equals_single_process(trained, tmp_path: Path) -> None:
+    checkpoint, options = trained
+    _infer(checkpoint, options, tmp_path / 'one', nproc=1)
+    _infer(checkpoint, options, tmp_path / 'two', nproc=2)
+    for folder in ('cams', 'cam_pseudo_labels'):
+        one, two = _files(tmp_path / 'one' / folder), _files(tmp_path / 'two' / folder)
+        assert len(one) == 24
+        assert one == two, f'{folder} differ between 1 and 2 processes'
+    metrics_one = json.loads((tmp_path / 'one' / 'cam_metrics.json').read_text())
+    metrics_two = json.loads((tmp_path / 'two' / 'cam_metrics.json').read_text())
+    assert metrics_one == metrics_two
+    assert 0.0 <= metrics_one['mIoU'] <= 100.0
+    assert metrics_one['best_mIoU'] >= metrics_one['sweep/mIoU@0.20']
+    with np.load(tmp_path / 'one' / 'cams' / 'train_00000.npz', allow_pickle=False) as data:
+        assert data['cams'].dtype == np.float16 and data['cams'].ndim == 3
+    assert (tmp_path / 'one' / 'cam_metrics_sweep.png').is_file()
+    assert len(list((tmp_path / 'one' / 'cam_overlays').iterdir())) >= 24

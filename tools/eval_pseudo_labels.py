@@ -1,0 +1,71 @@
+"""Score a folder of pseudo-label PNGs, or of CAM files, against ground truth.
+
+Examples::
+
+    # label PNGs (random-walk or CAM-only pseudo labels)
+    python tools/eval_pseudo_labels.py labels work_dirs/x/cam_pseudo_labels \
+        --data-root data/demo --split ImageSets/Segmentation/train.txt
+    # CAM files: background-threshold sweep, JSON + PNG plot
+    python tools/eval_pseudo_labels.py cams work_dirs/x/cams --data-root data/demo \
+        --split ImageSets/Segmentation/train.txt --out work_dirs/x/cam_sweep.json
+"""
+import argparse
+import json
+import os.path as osp
+
+
+from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset
+from mmwsss.evaluation.folder_evaluation import (evaluate_cam_folder,
+                                                 evaluate_label_folder, read_split)
+from mmwsss.utils import save_json
+from mmwsss.visualization import plot_threshold_curve
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('kind', choices=['labels', 'cams'])
+    parser.add_argument('pred_dir', help='folder of {id}.png labels or {id}.npz CAMs')
+    parser.add_argument('--data-root', required=True, help='dataset root')
+    parser.add_argument('--gt-dir', default='SegmentationClass',
+                        help='ground-truth folder, relative to --data-root '
+                        '(SegmentationClassAug for VOC)')
+    parser.add_argument('--split', help='split file relative to --data-root '
+                        '(default: every file in pred_dir)')
+    parser.add_argument('--thresholds', type=float, nargs='+',
+                        default=[round(0.05 * i, 2) for i in range(1, 11)],
+                        help='background scores swept for CAMs')
+    parser.add_argument('--out', help='result JSON (default: {pred_dir}_metrics.json)')
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Evaluate and write the JSON (and the sweep plot for CAMs)."""
+    args = parse_args()
+    if not osp.isdir(args.pred_dir):
+        raise FileNotFoundError(f'folder not found: {args.pred_dir}')
+    meta = WSSSDataset._metainfo_from_root(args.data_root) or VOC_METAINFO
+    classes = list(meta['classes'])
+    suffix = '.png' if args.kind == 'labels' else '.npz'
+    split = osp.join(args.data_root, args.split) if args.split else None
+    img_ids = read_split(split, args.pred_dir, suffix)
+    gt_dir = osp.join(args.data_root, args.gt_dir)
+    out = args.out or args.pred_dir.rstrip('/') + '_metrics.json'
+    if args.kind == 'labels':
+        result = evaluate_label_folder(args.pred_dir, gt_dir, img_ids, classes)
+        print(json.dumps({k: v for k, v in result.items() if k != 'per_class'}, indent=2))
+    else:
+        result = evaluate_cam_folder(args.pred_dir, gt_dir, img_ids, classes,
+                                     args.thresholds)
+        for threshold, miou in zip(result['thresholds'], result['mIoU']):
+            print(f'bg {threshold:.2f}: mIoU {miou:.2f}')
+        print(f'best: bg {result["best_bg_threshold"]:.2f}, mIoU {result["best_mIoU"]:.2f}')
+        plot_threshold_curve(
+            dict(zip(result['thresholds'], result['mIoU'])),
+            osp.splitext(out)[0] + '.png')
+    save_json(result, out)
+    print(f'results written to {out}')
+
+
+if __name__ == '__main__':
+    main()
