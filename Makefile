@@ -39,8 +39,10 @@ $(STAMP): $(VENV)/.mmcv setup.py
 demo: $(STAMP)
 	$(PY) tools/run_demo.py --work-dir $(DEMO_DIR)
 
+# One thread per process: the tests are small, and several torch processes
+# (tools run in subprocesses, torchrun ranks) must not oversubscribe the cores.
 test: $(STAMP)
-	$(PY) -m pytest tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,30 @@
+# EPS on MS COCO 2014 train with saliency maps, as the official COCO script:
+# batch 16, 256,500 iterations, long side 256-448, crop 321, poly lr 0.01,
+# tau 0.4, lambda 0.9. Testing writes CAMs and CAM-only pseudo labels for the
+# train images (see _base_/datasets/coco14_eps.py for the expected layout).
+_base_ = [
+    '../_base_/models/eps_wideresnet38.py', '../_base_/datasets/coco14_eps.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/eps_sgd_poly_20k.py'
+]
+max_iters = 256500
+model = dict(decode_head=dict(num_classes=80, lam=0.9))
+train_dataloader = dict(batch_size=16)
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=0,
+        end=max_iters)
+]
+train_cfg = dict(max_iters=max_iters)
+log_processor = dict(by_epoch=False)
+default_hooks = dict(
+    logger=dict(log_metric_by_epoch=False),
+    checkpoint=dict(by_epoch=False, interval=25000))
+custom_hooks = [
+    dict(type='ProgressBarHook'),
+    dict(type='SaveCAMHook'),
+    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
+]

@@ -1,0 +1,18 @@
+# EPS on VOC 2012 (train_aug) with saliency maps, official hyper-parameters:
+# batch 8, 20k iterations, crop 448, poly lr 0.01, tau 0.4, lambda 0.5.
+# Testing writes CAMs in the CAM stage's format (cams/{id}.npz) and CAM-only
+# pseudo labels for the VOC train images.
+_base_ = [
+    '../_base_/models/eps_wideresnet38.py',
+    '../_base_/datasets/voc12aug_eps.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/eps_sgd_poly_20k.py'
+]
+custom_hooks = [
+    dict(type='ProgressBarHook'),
+    dict(type='SaveCAMHook'),
+    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
+]
+log_processor = dict(by_epoch=False)
+default_hooks = dict(
+    logger=dict(log_metric_by_epoch=False),
+    checkpoint=dict(by_epoch=False, interval=5000))
