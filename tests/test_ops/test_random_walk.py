@@ -1,0 +1,246 @@
+"""Tests of the sparse random walk against the dense official formulation."""
+import pytest
+import torch
+
+from mmwsss.ops.affinity import pairwise_affinity
+from mmwsss.ops.pair_indices import pair_indices
+from mmwsss.ops.random_walk import (affinity_graph, affinity_matrix_dense,
+                                    random_walk, random_walk_dense,
+                                    random_walk_input, random_walk_to_label)
+
+SIZES = [(7, 9), (12, 12), (5, 17)]
+
+
+def make_inputs(height, width, channels=4, seed=0, dtype=torch.float32):
+    """Random scores in [0, 1] and affinities of random features."""
+    generator = torch.Generator().manual_seed(seed)
+    features = torch.randn(1, 8, height, width, generator=generator, dtype=dtype)
+    affinity = pairwise_affinity(features)[0]
+    cams = torch.rand(channels, height, width, generator=generator, dtype=dtype)
+    return cams, affinity
+
+
+def degrees(affinity, height, width, beta):
+    """Column sums of A = W ** beta, shape (h * w,)."""
+    indices, values = affinity_graph(affinity, height, width)
+    return values.new_zeros(height * width).index_add_(0, indices[1], values.pow(beta))
+
+
+# Rounding error of a float32 walk on scores in [0, 1]: every step is a convex
+# average (T's columns sum to 1), so it cannot amplify earlier errors; it only
+# adds a few units in the last place (ulp(1) = 2**-23). The error therefore
+# grows at most linearly with t, and steadily where each step rounds the same
+# way (nearly diagonal T, as with these random features). We allow 4 ulps of
+# 1.0 per step: 1.2e-4 after t = 256. Measured over 40 seeds and 5 map sizes:
+# up to 7.7e-5 off the float64 walk (sparse or dense, t = 256), 7.1e-5 between
+# the float32 sparse and dense walks, 6.1e-5 drift of a constant map.
+
+
+def float32_atol(num_iters):
+    """Absolute tolerance of a float32 walk of ``num_iters`` steps."""
+    return 1e-6 + 2**-21 * num_iters
+
+
+FLOAT32_ATOL = float32_atol(256)
+
+
+@pytest.mark.parametrize('size', SIZES)
+@pytest.mark.parametrize('num_iters', [1, 2, 256])
+def test_sparse_matches_dense_float32(size, num_iters):
+    cams, affinity = make_inputs(*size)
+    sparse = random_walk(cams, affinity, beta=8.0, num_iters=num_iters)
+    dense = random_walk_dense(cams, affinity, beta=8.0, num_iters=num_iters)
+    assert sparse.shape == dense.shape == cams.shape
+    assert sparse.dtype == dense.dtype == torch.float32
+    torch.testing.assert_close(sparse, dense, rtol=0, atol=float32_atol(num_iters))
+
+
+@pytest.mark.parametrize('size', SIZES)
+@pytest.mark.parametrize('num_iters', [1, 2, 256])
+def test_sparse_matches_dense_float64(size, num_iters):
+    cams, affinity = make_inputs(*size, dtype=torch.float64)
+    dense = random_walk_dense(cams, affinity, num_iters=num_iters)
+    assert dense.dtype == torch.float64
+    torch.testing.assert_close(random_walk(cams, affinity, num_iters=num_iters), dense,
+                               rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize('size', SIZES)
+def test_float32_close_to_float64(size):
+    cams, affinity = make_inputs(*size, dtype=torch.float64)
+    exact = random_walk(cams, affinity)
+    sparse32 = random_walk(cams.float(), affinity.float())
+    assert sparse32.dtype == torch.float32
+    torch.testing.assert_close(sparse32.double(), exact, rtol=0, atol=FLOAT32_ATOL)
+    dense32 = random_walk_dense(cams.float(), affinity.float())
+    torch.testing.assert_close(dense32.double(), exact, rtol=0, atol=FLOAT32_ATOL)
+
+
+def test_uniform_random_affinities():
+    """Affinities spread over [0, 1] (most edges vanish after ** 8)."""
+    generator = torch.Generator().manual_seed(3)
+    cams = torch.rand(21, 12, 12, generator=generator)
+    affinity = torch.rand(34, 8 * 4, generator=generator)
+    torch.testing.assert_close(random_walk(cams, affinity),
+                               random_walk_dense(cams, affinity), rtol=0, atol=FLOAT32_ATOL)
+
+
+def test_affinity_matrix_is_symmetric_with_unit_diagonal():
+    _, affinity = make_inputs(7, 9)
+    matrix = affinity_matrix_dense(affinity, 7, 9)
+    assert matrix.shape == (63, 63)
+    assert torch.equal(matrix, matrix.t())
+    assert torch.equal(matrix.diagonal(), torch.ones(63))
+    index_from, index_to = pair_indices(7, 9)
+    assert torch.equal(matrix[index_from, index_to], affinity)
+    # 2 K P pair entries plus the diagonal, nothing else.
+    assert torch.count_nonzero(matrix).item() == 2 * affinity.numel() + 63
+
+
+def test_affinity_graph_has_no_duplicates():
+    _, affinity = make_inputs(12, 12)
+    indices, values = affinity_graph(affinity, 12, 12)
+    assert indices.shape == (2, 2 * 34 * 32 + 144)
+    assert values.shape == (2 * 34 * 32 + 144, )
+    coalesced = torch.sparse_coo_tensor(
+        indices, values, (144, 144), check_invariants=True).coalesce()
+    assert coalesced.indices().shape[1] == indices.shape[1]
+    torch.testing.assert_close(coalesced.to_dense(), affinity_matrix_dense(affinity, 12, 12))
+
+
+def test_transition_columns_sum_to_one():
+    _, affinity = make_inputs(12, 12, dtype=torch.float64)
+    matrix = affinity_matrix_dense(affinity, 12, 12).pow(8.0)
+    transition = matrix / matrix.sum(0, keepdim=True)
+    torch.testing.assert_close(transition.sum(0), torch.ones(144, dtype=torch.float64))
+    # The sparse walk applies exactly this matrix: one step from the unit vectors.
+    identity = torch.eye(144, dtype=torch.float64).view(144, 12, 12)
+    torch.testing.assert_close(random_walk(identity, affinity, num_iters=1).view(144, 144),
+                               transition)
+
+
+def test_constant_map_stays_constant():
+    _, affinity = make_inputs(12, 12, dtype=torch.float64)
+    cams = torch.full((3, 12, 12), 0.7, dtype=torch.float64)
+    torch.testing.assert_close(random_walk(cams, affinity), cams, rtol=0, atol=1e-12)
+    torch.testing.assert_close(random_walk(cams.float(), affinity.float()), cams.float(),
+                               rtol=0, atol=FLOAT32_ATOL)
+
+
+def test_scores_stay_within_input_range():
+    cams, affinity = make_inputs(7, 9)
+    result = random_walk(cams, affinity, num_iters=3)
+    low = cams.flatten(1).min(1).values.view(-1, 1, 1)
+    high = cams.flatten(1).max(1).values.view(-1, 1, 1)
+    assert (result >= low - 1e-6).all() and (result <= high + 1e-6).all()
+
+
+def test_degree_weighted_sum_is_preserved():
+    """v @ T with T = A D^-1 and A symmetric keeps sum_j v_j d_j, not sum_j v_j."""
+    cams, affinity = make_inputs(12, 12, dtype=torch.float64)
+    degree = degrees(affinity, 12, 12, beta=8.0).view(12, 12)
+    for num_iters in (1, 5, 256):
+        result = random_walk(cams, affinity, num_iters=num_iters)
+        torch.testing.assert_close((result * degree).sum((1, 2)),
+                                   (cams * degree).sum((1, 2)), rtol=1e-12, atol=0)
+    plain_change = (result.sum((1, 2)) - cams.sum((1, 2))).abs()
+    assert (plain_change > 1e-3).all()
+
+
+def test_batched_channels_and_items():
+    cams_a, affinity_a = make_inputs(7, 9, channels=21, seed=1)
+    cams_b, affinity_b = make_inputs(7, 9, channels=21, seed=2)
+    cams = torch.stack([cams_a, cams_b])
+    affinity = torch.stack([affinity_a, affinity_b])
+    batched = random_walk(cams, affinity, num_iters=16)
+    assert batched.shape == (2, 21, 7, 9)
+    torch.testing.assert_close(batched[0], random_walk(cams_a, affinity_a, num_iters=16))
+    torch.testing.assert_close(batched[1], random_walk(cams_b, affinity_b, num_iters=16))
+    torch.testing.assert_close(batched, random_walk_dense(cams, affinity, num_iters=16),
+                               rtol=0, atol=float32_atol(16))
+    # An unbatched map accepts the (1, K, P) output of pairwise_affinity.
+    torch.testing.assert_close(random_walk(cams_a, affinity_a[None], num_iters=16),
+                               batched[0])
+    # Channels are walked independently.
+    single = random_walk(cams_a[5:6], affinity_a, num_iters=16)
+    torch.testing.assert_close(single[0], batched[0, 5])
+
+
+def test_map_without_pairs_is_unchanged():
+    cams = torch.rand(3, 4, 20)
+    affinity = torch.rand(34, 0)
+    torch.testing.assert_close(random_walk(cams, affinity), cams)
+    torch.testing.assert_close(random_walk_dense(cams, affinity), cams)
+
+
+def test_zero_iterations_and_argument_checks():
+    cams, affinity = make_inputs(7, 9)
+    torch.testing.assert_close(random_walk(cams, affinity, num_iters=0), cams)
+    with pytest.raises(ValueError, match='power of two'):
+        random_walk_dense(cams, affinity, num_iters=3)
+    with pytest.raises(ValueError):
+        random_walk(cams, affinity[:, :-1])
+    with pytest.raises(ValueError):
+        random_walk(cams, affinity, num_iters=-1)
+    with pytest.raises(ValueError):
+        random_walk(cams[None].expand(2, -1, -1, -1), affinity[None])
+
+
+def test_large_map_stays_sparse():
+    """N = 32,768 (a 2048 x 1024 image): a dense T alone would need 4 GiB."""
+    affinity = torch.rand(34, 252 * 120)
+    cams = torch.rand(2, 256, 128)
+    result = random_walk(cams, affinity, num_iters=2)
+    assert result.shape == cams.shape
+    assert torch.isfinite(result).all()
+
+
+def test_random_walk_input():
+    cams = torch.zeros(2, 10, 12)
+    cams[0, :8, :8] = 0.5
+    cams[1, 8:, :] = 1.0
+    scores = random_walk_input(cams, alpha=2.0)
+    assert scores.shape == (3, 2, 2)
+    # Background (1 - max) ** 2: 0.25 on the 0.5 block, 0 under class 2, 1 elsewhere;
+    # the padding (rows 10..15, columns 12..15) counts as 0 in the 8 x 8 means.
+    expected_background = torch.tensor([[0.25, 32 / 64], [0.0, 0.0]])
+    torch.testing.assert_close(scores[0], expected_background)
+    torch.testing.assert_close(scores[1], torch.tensor([[0.5, 0.0], [0.0, 0.0]]))
+    torch.testing.assert_close(scores[2], torch.tensor([[0.0, 0.0], [16 / 64, 8 / 64]]))
+    # No class present: the background is 1 over the image.
+    empty = random_walk_input(torch.zeros(1, 16, 8))
+    torch.testing.assert_close(empty, torch.cat([torch.ones(1, 2, 1), torch.zeros(1, 2, 1)]))
+
+
+def test_random_walk_to_label():
+    scores = torch.zeros(3, 2, 2)
+    scores[0] = 0.5
+    scores[2, 1, 1] = 1.0
+    label = random_walk_to_label(scores, (13, 10))
+    assert label.shape == (13, 10)
+    assert label.dtype == torch.long
+    # Padded size 16 x 16: class 2 wins around the centre of the bottom-right
+    # cell (bilinear, align_corners=False), background elsewhere.
+    assert label[12, 9].item() == 2
+    assert label[0, 0].item() == 0
+    assert set(label.unique().tolist()) == {0, 2}
+    upsampled = torch.nn.functional.interpolate(
+        scores[None], size=(16, 16), mode='bilinear', align_corners=False)[0]
+    assert torch.equal(label, upsampled.argmax(0)[:13, :10])
+    with pytest.raises(ValueError):
+        random_walk_to_label(scores, (17, 10))
+
+
+def test_pipeline_shapes():
+    """Image 37 x 50 -> scores 5 x 7 -> walk -> label 37 x 50."""
+    generator = torch.Generator().manual_seed(4)
+    cams = torch.rand(20, 37, 50, generator=generator)
+    cams[3:] = 0
+    scores = random_walk_input(cams, alpha=16.0)
+    assert scores.shape == (21, 5, 7)
+    features = torch.randn(1, 16, 5, 7, generator=generator)
+    # 5 x 7 is too narrow for radius 5 pairs: the walk is the identity there.
+    affinity = pairwise_affinity(features)
+    label = random_walk_to_label(random_walk(scores, affinity), (37, 50))
+    assert label.shape == (37, 50)
+    assert label.max().item() <= 3
