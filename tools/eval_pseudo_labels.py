@@ -33,7 +33,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--split', help='split file relative to --data-root '
                         '(default: every file in pred_dir)')
     parser.add_argument('--thresholds', type=float, nargs='+',
-                        default=[round(0.05 * i, 2) for i in range(1, 11)],
+                        default=[round(0.05 * i, 2) for i in range(1, 20)],
                         help='background scores swept for CAMs')
     parser.add_argument('--out', help='result JSON (default: {pred_dir}_metrics.json)')
     return parser.parse_args()

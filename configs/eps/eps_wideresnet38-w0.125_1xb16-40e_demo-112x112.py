@@ -1,16 +1,17 @@
 # EPS on the embedded demo dataset: the demo CAM config (same narrow ResNet-38,
 # schedule, lr, crop, augmentation and test-time hooks) with the EPS head and
 # the demo's saliency maps, so the two CAM-only pseudo labels compare fairly.
+# The pipeline is the CAM demo's plus the saliency map (a test checks that).
 _base_ = ['../cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py']
 crop_size = (112, 112)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadSaliencyMap'),
-    # long side uniform in [80, 160], bicubic (saliency bilinear)
+    # long side uniform in [112, 160], bicubic (saliency bilinear)
     dict(
         type='RandomResize',
         scale=(160, 160),
-        ratio_range=(0.5, 1.0),
+        ratio_range=(0.7, 1.0),
         keep_ratio=True,
         interpolation='bicubic',
         resize_type='SegFieldsResize'),

@@ -54,4 +54,4 @@ test_dataloader = dict(
         pipeline=test_pipeline))
 test_evaluator = dict(
     type='PseudoLabelMetric',
-    bg_thresholds=[0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5])
+    bg_thresholds=[round(0.05 * i, 2) for i in range(1, 20)])

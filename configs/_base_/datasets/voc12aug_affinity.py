@@ -1,0 +1,68 @@
+# PASCAL VOC 2012 + SBD for AffinityNet. Training reads the affinity-label
+# scores of train_aug (10,582 images), written once from the CAM stage's CAMs
+# by tools/make_affinity_labels.py (dense CRF at the two alphas below); the
+# random walk (test loop) propagates the CAMs of train (1,464 images) and
+# scores the pseudo labels against SegmentationClassAug.
+# Stage outputs (cam_dir, affinity_dir) are relative to the current directory.
+dataset_type = 'WSSSDataset'
+data_root = 'data/VOCdevkit/VOC2012'
+crop_size = (448, 448)
+cam_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/cams'
+# alphas of the affinity labels: official 4 / 32 (the paper's 24 is an option;
+# write it to another folder, e.g. affinity_scores_alpha4-24)
+affinity_label_cfg = dict(low_alpha=4, high_alpha=32)
+affinity_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/affinity_scores_alpha4-32'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAffinityScores'),
+    dict(
+        type='RandomColorJitter',
+        brightness=0.3,
+        contrast=0.3,
+        saturation=0.3,
+        hue=0.1),
+    # zero padding: no score -> neutral label
+    dict(
+        type='RandomCropPad',
+        crop_size=crop_size,
+        seg_pad_val=dict(affinity_scores_low=0, affinity_scores_high=0)),
+    dict(type='SegFieldsRandomFlip', prob=0.5),
+    dict(type='AffinityLabelFromScores', stride=8),
+    dict(type='PackWSSSInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='LoadCAMs'),
+    dict(type='PackWSSSInputs'),
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train_aug.txt',
+        data_prefix=dict(
+            img_path='JPEGImages',
+            img_label_path='SegmentationClassAug',
+            cam_path=cam_dir,
+            affinity_path=affinity_dir),
+        pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        data_prefix=dict(
+            img_path='JPEGImages',
+            seg_map_path='SegmentationClassAug',
+            cam_path=cam_dir),
+        pipeline=test_pipeline))
+test_evaluator = dict(type='PseudoLabelMetric')

@@ -1,0 +1,34 @@
+# AffinityNet on the embedded demo dataset, for one CPU in minutes: ResNet-38
+# at an eighth of the width, batch 8, crop 112, 8 epochs. PSA starts the
+# backbone from ImageNet weights; the demo has none, so it starts from the demo
+# CAM network (trained from scratch on the same images), the closest thing to
+# a pre-trained backbone here; BN stays frozen at its statistics and conv1a/b2
+# are frozen, as in PSA. The random walk also writes RW + dense-CRF labels and
+# affinity pictures.
+_base_ = [
+    '../_base_/models/affinitynet_wideresnet38.py',
+    '../_base_/datasets/demo_affinity.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/affinity_sgd_poly_8e.py'
+]
+cam_checkpoint = 'work_dirs/demo/cam/epoch_40.pth'
+model = dict(
+    backbone=dict(
+        widen_factor=0.125,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=cam_checkpoint, prefix='backbone.')),
+    decode_head=dict(in_channels=(64, 128, 512)),
+    test_cfg=dict(crf=True))
+default_hooks = dict(checkpoint=dict(interval=8))
+custom_hooks = [
+    dict(type='ProgressBarHook'),
+    dict(
+        type='SavePseudoLabelHook',
+        label_dirs=dict(
+            pred_sem_seg='rw_pseudo_labels',
+            pred_crf_sem_seg='rw_crf_pseudo_labels'),
+        skip_existing=True,
+        metrics_file='rw_metrics.json',
+        overlay_dir='rw_overlays',
+        affinity_dir='affinity_pictures'),
+    dict(type='RandomWalkHook'),
+]

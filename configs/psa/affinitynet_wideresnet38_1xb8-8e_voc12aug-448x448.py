@@ -1,0 +1,18 @@
+# PSA's AffinityNet on VOC 2012 (train_aug), official hyper-parameters: batch 8,
+# crop 448, 8 epochs, poly lr, weight decay 5e-4, radius 5; affinity labels
+# from the CAM stage at alphas 4 / 32; random walk alpha 16, beta 8, t 256.
+# After training, RandomWalkHook runs the random walk on VOC train.
+_base_ = [
+    '../_base_/models/affinitynet_wideresnet38.py',
+    '../_base_/datasets/voc12aug_affinity.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/affinity_sgd_poly_8e.py'
+]
+custom_hooks = [
+    dict(type='ProgressBarHook'),
+    dict(
+        type='SavePseudoLabelHook',
+        label_dirs=dict(pred_sem_seg='rw_pseudo_labels'),
+        skip_existing=True,
+        metrics_file='rw_metrics.json'),
+    dict(type='RandomWalkHook'),
+]
