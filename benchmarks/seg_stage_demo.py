@@ -32,8 +32,8 @@ from mmwsss.evaluation.folder_evaluation import evaluate_label_folder, read_spli
 from mmwsss.utils import save_json
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEEPLAB = 'configs/seg/deeplabv3plus_r18-w0.25-d8_1xb16-1k_demo-pseudo-112x112.py'
-ENCNET = 'configs/seg/encnet_r18-w0.25-d8_1xb16-1k_demo-pseudo-112x112.py'
+DEEPLAB = 'configs/seg/deeplabv3plus_wideresnet38-w0.125_1xb16-1k_demo-pseudo-112x112.py'
+ENCNET = 'configs/seg/encnet_wideresnet38-w0.125_1xb16-1k_demo-pseudo-112x112.py'
 EXPERIMENTS = {
     'pseudo-vs-gt': [
         ('seg', DEEPLAB, 'pseudo', []),
@@ -75,7 +75,9 @@ def train_and_test(name: str, config: str, masks: str, extra: List[str],
                'train_dataloader.dataset.data_prefix.seg_map_path='
                + (args.pseudo_labels if masks == 'pseudo' else 'SegmentationClass'),
                # no validation during training: the test loop scores val once
-               'train_cfg.val_interval=1000000000'] + extra + (args.cfg_options or [])
+               'train_cfg.val_interval=1000000000',
+               f'model.backbone.init_cfg.checkpoint={args.cam_checkpoint}',
+               ] + extra + (args.cfg_options or [])
     python = sys.executable
     train_s = run([python, 'tools/train.py', config, '--work-dir', work_dir,
                    '--cfg-options'] + options)
@@ -91,6 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--pseudo-labels', required=True,
                         help='folder of {id}.png pseudo labels of the train split')
+    parser.add_argument('--cam-checkpoint', default='work_dirs/demo/cam/epoch_40.pth',
+                        help='demo CAM classifier whose backbone initialises the models')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default='data/demo')
     parser.add_argument('--experiments', nargs='+', choices=sorted(EXPERIMENTS),
@@ -101,6 +105,9 @@ def main() -> None:
     args.pseudo_labels = osp.abspath(args.pseudo_labels)
     args.data_root = osp.abspath(args.data_root)
     args.work_dir = osp.abspath(args.work_dir)
+    args.cam_checkpoint = osp.abspath(args.cam_checkpoint)
+    if not osp.isfile(args.cam_checkpoint):
+        raise FileNotFoundError(f'CAM checkpoint not found: {args.cam_checkpoint}')
     if not osp.isdir(args.pseudo_labels):
         raise FileNotFoundError(f'pseudo-label folder not found: {args.pseudo_labels}')
     os.makedirs(args.work_dir, exist_ok=True)

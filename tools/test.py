@@ -3,6 +3,7 @@
 Examples::
 
     python tools/test.py CONFIG CHECKPOINT
+    python tools/test.py CONFIG CHECKPOINT --tta --crf   # multi-scale + flip, dense CRF
     tools/dist_test.sh CONFIG CHECKPOINT 4
 """
 import argparse
@@ -12,7 +13,7 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mmwsss.utils import load_config
+from mmwsss.utils import apply_test_time_options, load_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,6 +24,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='folder for logs and outputs')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
+    parser.add_argument('--tta', action='store_true',
+                        help='multi-scale + flip test-time augmentation (tta_pipeline)')
+    parser.add_argument('--crf', action='store_true',
+                        help='refine the predictions with a dense CRF (crf_cfg)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -38,6 +43,7 @@ def main() -> None:
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     cfg.load_from = args.checkpoint
+    apply_test_time_options(cfg, tta=args.tta, crf=args.crf)
     runner = Runner.from_cfg(cfg)
     runner.test()
 

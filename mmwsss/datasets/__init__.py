@@ -4,11 +4,12 @@ from .demo_dataset import (CO_OCCURRING_CLASS, DEMO_CLASSES, DemoDatasetConfig,
 from .transforms import (LoadSaliencyMap, PackWSSSInputs, RandomColorJitter,
                          RandomCropPad, SegFieldsRandomFlip, SegFieldsResize)
 from .wsss_dataset import WSSSDataset, labels_from_mask, read_label_png
+from .transforms import AffinityLabelFromScores, LoadAffinityScores, LoadCAMs
 
 __all__ = [
     'CO_OCCURRING_CLASS', 'DEMO_CLASSES', 'DemoDatasetConfig',
     'generate_demo_dataset', 'LoadSaliencyMap', 'PackWSSSInputs',
     'RandomColorJitter', 'RandomCropPad', 'SegFieldsRandomFlip', 'SegFieldsResize',
-    'WSSSDataset',
-    'labels_from_mask', 'read_label_png'
+    'WSSSDataset', 'labels_from_mask', 'read_label_png', 'AffinityLabelFromScores',
+    'LoadAffinityScores', 'LoadCAMs'
 ]

@@ -23,6 +23,10 @@ VOC_METAINFO = dict(
 PER_IMAGE_FILES = dict(saliency_path='.png', cam_path='.npz', affinity_path='.npz')
 """Optional per-image files: ``data_prefix`` key -> default file suffix."""
 
+STAGE_OUTPUT_KEYS = ('cam_path', 'affinity_path')
+"""``data_prefix`` keys of folders written by earlier stages (under work dirs):
+relative to the current directory, like ``work_dir``, never to ``data_root``."""
+
 
 def read_label_png(path: str) -> np.ndarray:
     """Read a label PNG (palette or grey) as its raw index values.
@@ -88,6 +92,10 @@ class WSSSDataset(BaseSegDataset):
         data_prefix: Folders of images (``img_path``), masks (``seg_map_path``),
             the masks labels are derived from (``img_label_path``) and the
             per-image files (``saliency_path``, ``cam_path``, ``affinity_path``).
+            Relative folders are under ``data_root``, except the outputs of
+            earlier stages (``cam_path``, ``affinity_path``, see
+            ``STAGE_OUTPUT_KEYS``), which are relative to the current
+            directory as work dirs are.
         file_suffixes: Suffixes of the per-image files, overriding
             ``PER_IMAGE_FILES``.
         check_files: Check at construction that every referenced file exists.
@@ -142,8 +150,11 @@ class WSSSDataset(BaseSegDataset):
         return None
 
     def _join_prefix(self) -> None:
-        """Also join ``img_label_file`` with ``data_root``."""
+        """Also join ``img_label_file`` with ``data_root``; keep stage outputs as given."""
+        stage_dirs = {key: self.data_prefix.pop(key) for key in STAGE_OUTPUT_KEYS
+                      if key in self.data_prefix}
         super()._join_prefix()
+        self.data_prefix.update(stage_dirs)
         if self.img_label_file and not osp.isabs(self.img_label_file):
             self.img_label_file = osp.join(self.data_root, self.img_label_file)
 

@@ -1,4 +1,9 @@
 """Hooks of the training and inference loops."""
 from .hooks import ProgressBarHook, SaveCAMHook, SaveMetricsHook
+from .hooks import RandomWalkHook, SavePseudoLabelHook
+from .make_affinity_labels import make_affinity_labels
 
-__all__ = ['ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook']
+__all__ = [
+    'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
+    'SavePseudoLabelHook', 'make_affinity_labels'
+]

@@ -1,6 +1,10 @@
 """Registered models: backbones, heads, losses and segmentors."""
 from .backbones import WideResNet38
-from .heads import CAMHead
-from .segmentors import CAMClassifier
+from .heads import AffinityHead, CAMHead, EPSHead, ImageLabelEncHead
+from .segmentors import AffinityNet, CAMClassifier, CRFSegTTAModel
+from .losses import PairAffinityLoss
 
-__all__ = ['WideResNet38', 'CAMHead', 'CAMClassifier']
+__all__ = [
+    'WideResNet38', 'CAMHead', 'EPSHead', 'CAMClassifier', 'ImageLabelEncHead',
+    'CRFSegTTAModel', 'AffinityHead', 'PairAffinityLoss', 'AffinityNet'
+]

@@ -1,5 +1,8 @@
 """Pictures of CAMs, pseudo labels, affinities and threshold curves."""
 from .cam_overlay import cam_overlay, label_overlay
 from .threshold_curve import plot_threshold_curve
+from .affinity_picture import affinity_picture
 
-__all__ = ['cam_overlay', 'label_overlay', 'plot_threshold_curve']
+__all__ = [
+    'cam_overlay', 'label_overlay', 'plot_threshold_curve', 'affinity_picture'
+]

@@ -111,3 +111,15 @@ def test_missing_saliency_map_is_named(demo_root: Path, tmp_path: Path) -> None:
     dataset = _dataset(root, check_files=False)
     with pytest.raises(FileNotFoundError, match='train_00000.png'):
         dataset[0]
+
+
+def test_stage_outputs_are_not_joined_with_data_root(demo_root, tmp_path) -> None:
+    dataset = WSSSDataset(
+        data_root=str(demo_root), ann_file='ImageSets/Segmentation/train.txt',
+        img_label_file='image_labels.json', check_files=False,
+        data_prefix=dict(img_path='JPEGImages', cam_path='work_dirs/x/cams',
+                         affinity_path=str(tmp_path)), pipeline=[])
+    info = dataset.get_data_info(0)
+    assert info['cam_path'] == f'work_dirs/x/cams/{info["img_id"]}.npz'
+    assert info['affinity_path'] == str(tmp_path / f'{info["img_id"]}.npz')
+    assert info['img_path'].startswith(str(demo_root))

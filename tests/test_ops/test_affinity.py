@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from mmwsss.ops.affinity import pairwise_affinity
+from mmwsss.ops.affinity import mean_neighbour_affinity, pairwise_affinity
 from mmwsss.ops.pair_indices import pair_indices, radius_offsets
 
 
@@ -71,3 +71,24 @@ def test_too_small_map():
 def test_rejects_wrong_rank():
     with pytest.raises(ValueError):
         pairwise_affinity(torch.randn(3, 10, 10))
+
+
+def test_mean_neighbour_affinity_matches_loops():
+    generator = torch.Generator().manual_seed(3)
+    features = torch.randn(2, 3, 7, 10, generator=generator)
+    affinity = pairwise_affinity(features)
+    means = mean_neighbour_affinity(affinity, 7, 10)
+    assert means.shape == (2, 7, 10)
+    index_from, index_to = pair_indices(7, 10)
+    for b in range(2):
+        sums, counts = torch.zeros(70), torch.zeros(70)
+        for k in range(index_to.shape[0]):
+            for p in range(index_from.shape[0]):
+                for node in (index_from[p], index_to[k, p]):
+                    sums[node] += affinity[b, k, p]
+                    counts[node] += 1
+        expected = torch.where(counts > 0, sums / counts.clamp(min=1), torch.tensor(1.0))
+        torch.testing.assert_close(means[b].reshape(-1), expected)
+    # the first radius - 1 positions of row 0 belong to no pair
+    assert (counts.view(7, 10)[0, :4] == 0).all() and (means[:, 0, :4] == 1).all()
+    assert mean_neighbour_affinity(affinity[0], 7, 10).shape == (7, 10)

@@ -6,7 +6,8 @@ from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.pair_indices import pair_indices
 from mmwsss.ops.random_walk import (affinity_graph, affinity_matrix_dense,
                                     random_walk, random_walk_dense,
-                                    random_walk_input, random_walk_to_label)
+                                    random_walk_input, random_walk_scores_to_image,
+                                    random_walk_to_label)
 
 SIZES = [(7, 9), (12, 12), (5, 17)]
 
@@ -244,3 +245,15 @@ def test_pipeline_shapes():
     label = random_walk_to_label(random_walk(scores, affinity), (37, 50))
     assert label.shape == (37, 50)
     assert label.max().item() <= 3
+
+
+def test_scores_to_image_is_the_label_before_argmax():
+    scores = torch.rand(3, 4, 5, generator=torch.Generator().manual_seed(0))
+    image_scores = random_walk_scores_to_image(scores, (30, 33))
+    assert image_scores.shape == (3, 30, 33)
+    assert torch.equal(image_scores.argmax(0), random_walk_to_label(scores, (30, 33)))
+    full = torch.nn.functional.interpolate(scores[None], size=(32, 40), mode='bilinear',
+                                           align_corners=False)[0]
+    torch.testing.assert_close(image_scores, full[:, :30, :33])
+    with pytest.raises(ValueError, match='do not match'):
+        random_walk_scores_to_image(scores, (40, 33))

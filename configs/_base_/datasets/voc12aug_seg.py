@@ -4,7 +4,8 @@
 # image-level labels stay the true ones (derived from SegmentationClassAug),
 # and is evaluated on val (1,449 images) against the ground truth.
 # Point seg_map_path at the pseudo labels (relative to data_root, or absolute):
-#   --cfg-options train_dataloader.dataset.data_prefix.seg_map_path=$PWD/work_dirs/x/rw/pseudo_labels
+#   --cfg-options \
+#   train_dataloader.dataset.data_prefix.seg_map_path=$PWD/work_dirs/x/rw/rw_pseudo_labels
 dataset_type = 'WSSSDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (512, 512)

@@ -5,8 +5,12 @@ from .random_color_jitter import RandomColorJitter
 from .random_crop_pad import RandomCropPad
 from .seg_fields_random_flip import SegFieldsRandomFlip
 from .seg_fields_resize import SegFieldsResize
+from .affinity_label_from_scores import AffinityLabelFromScores
+from .load_affinity_scores import LoadAffinityScores
+from .load_cams import LoadCAMs
 
 __all__ = [
     'LoadSaliencyMap', 'PackWSSSInputs', 'RandomColorJitter', 'RandomCropPad',
-    'SegFieldsRandomFlip', 'SegFieldsResize'
+    'SegFieldsRandomFlip', 'SegFieldsResize', 'AffinityLabelFromScores',
+    'LoadAffinityScores', 'LoadCAMs'
 ]

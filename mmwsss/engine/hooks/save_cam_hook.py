@@ -4,23 +4,25 @@ from typing import Optional, Sequence
 
 import mmcv
 import numpy as np
-from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
-from mmwsss.utils import atomic_path, save_cams, save_label_png
+from mmwsss.utils import atomic_path, save_cams
 from mmwsss.visualization import cam_overlay
+
+from .save_pseudo_label_hook import SavePseudoLabelHook
 
 
 @HOOKS.register_module()
-class SaveCAMHook(Hook):
+class SaveCAMHook(SavePseudoLabelHook):
     """Save ``pred_cams`` and ``pred_sem_seg`` of every test sample.
 
-    Files (relative paths are under the runner's work dir), one per image, each
-    written atomically, so the loop may be sharded across ranks:
+    Files (relative paths are under the runner's work dir), one per image,
+    each written atomically, so the loop may be sharded across ranks:
 
     - ``{cam_dir}/{img_id}.npz``: see :mod:`mmwsss.utils.cam_io`;
-    - ``{pseudo_label_dir}/{img_id}.png``: CAM-only pseudo label, VOC palette;
+    - ``{pseudo_label_dir}/{img_id}.png``: CAM-only pseudo label, VOC palette
+      (written by :class:`SavePseudoLabelHook`);
     - ``{overlay_dir}/{img_id}_{class}.jpg``: heat maps over the image, when
       ``overlay_dir`` is set.
 
@@ -30,15 +32,15 @@ class SaveCAMHook(Hook):
         overlay_dir: Folder of the CAM overlays (None: not written).
     """
 
-    priority = 'NORMAL'
-
     def __init__(self,
                  cam_dir: str = 'cams',
                  pseudo_label_dir: Optional[str] = 'cam_pseudo_labels',
                  overlay_dir: Optional[str] = None) -> None:
+        super().__init__(
+            label_dirs=dict(pred_sem_seg=pseudo_label_dir) if pseudo_label_dir else {})
         self.cam_dir = cam_dir
         self.pseudo_label_dir = pseudo_label_dir
-        self.overlay_dir = overlay_dir
+        self.cam_overlay_dir = overlay_dir
 
     def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
                         outputs: Optional[Sequence[SegDataSample]] = None) -> None:
@@ -48,12 +50,9 @@ class SaveCAMHook(Hook):
             img_id = sample.metainfo['img_id']
             save_cams(osp.join(runner.work_dir, self.cam_dir, f'{img_id}.npz'),
                       sample.pred_cams.data, sample.gt_img_labels)
-            if self.pseudo_label_dir:
-                save_label_png(
-                    sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8),
-                    osp.join(runner.work_dir, self.pseudo_label_dir, f'{img_id}.png'))
-            if self.overlay_dir:
+            if self.cam_overlay_dir:
                 self._write_overlays(runner.work_dir, sample, classes)
+        super().after_test_iter(runner, batch_idx, data_batch, outputs)
 
     def _write_overlays(self, work_dir: str, sample: SegDataSample,
                         classes: Sequence[str]) -> None:
@@ -61,7 +60,7 @@ class SaveCAMHook(Hook):
         image = mmcv.imread(sample.metainfo['img_path'], channel_order='rgb')
         cams = sample.pred_cams.data.cpu().numpy()
         for index in np.flatnonzero(sample.gt_img_labels.cpu().numpy() > 0):
-            path = osp.join(work_dir, self.overlay_dir,
+            path = osp.join(work_dir, self.cam_overlay_dir,
                             f'{sample.metainfo["img_id"]}_{classes[index + 1]}.jpg')
             with atomic_path(path) as tmp:
                 mmcv.imwrite(cam_overlay(image, cams[index])[..., ::-1], str(tmp))

@@ -2,6 +2,7 @@
 import os.path as osp
 from typing import Dict, Optional
 
+import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
@@ -33,7 +34,10 @@ class SaveMetricsHook(Hook):
         if not is_main_process() or not metrics:
             return
         path = osp.join(runner.work_dir, self.filename)
-        save_json(dict(metrics), path)
+        # MMSeg's IoUMetric returns numpy scalars, which JSON cannot hold
+        metrics = {key: value.item() if isinstance(value, np.generic) else value
+                   for key, value in metrics.items()}
+        save_json(metrics, path)
         curve = {float(key[len(SWEEP_PREFIX):]): value
                  for key, value in metrics.items() if key.startswith(SWEEP_PREFIX)}
         if curve:

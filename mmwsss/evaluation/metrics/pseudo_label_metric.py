@@ -63,8 +63,11 @@ class PseudoLabelMetric(BaseMetric):
             self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Scores from the summed confusion matrices."""
+        """Scores from the summed confusion matrices (none without results)."""
         logger = MMLogger.get_current_instance()
+        if not results:
+            logger.info('no predictions to score (every image skipped?)')
+            return {}
         class_names = self.dataset_meta['classes']
         scores = segmentation_scores(sum(r['confusion'] for r in results), class_names)
         metrics: Dict[str, float] = OrderedDict(

@@ -1,4 +1,10 @@
 """Heads."""
 from .cam_head import CAMHead
+from .eps_head import EPSHead
+from .image_label_enc_head import ImageLabelEncHead, image_label_se_targets
+from .affinity_head import AffinityHead
 
-__all__ = ['CAMHead']
+__all__ = [
+    'CAMHead', 'EPSHead', 'ImageLabelEncHead', 'image_label_se_targets',
+    'AffinityHead'
+]

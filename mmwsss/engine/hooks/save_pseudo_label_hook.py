@@ -1,0 +1,161 @@
+"""Write the pseudo labels predicted in the test loop, resumably, and score them."""
+import os.path as osp
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import mmcv
+import numpy as np
+from mmengine.dataset import DefaultSampler
+from mmengine.dist import barrier, broadcast_object_list, is_main_process
+from mmengine.hooks import Hook
+from mmseg.registry import HOOKS
+from mmseg.structures import SegDataSample
+from torch.utils.data import DataLoader
+
+from mmwsss.evaluation.folder_evaluation import evaluate_label_folder
+from mmwsss.utils import atomic_path, save_json, save_label_png
+from mmwsss.visualization import label_overlay
+from mmwsss.visualization.affinity_picture import affinity_picture
+
+
+@HOOKS.register_module()
+class SavePseudoLabelHook(Hook):
+    """Save label fields of every test sample as PNGs; optionally skip and score.
+
+    Files (relative folders are under the runner's work dir), one per image,
+    each written atomically, so the loop may be sharded across ranks:
+
+    - ``{folder}/{img_id}.png`` for each ``field: folder`` of ``label_dirs``
+      (VOC palette, values 0..C);
+    - ``{overlay_dir}/{img_id}.jpg``: the first label field over the image;
+    - ``{affinity_dir}/{img_id}.jpg``: the image next to its mean-affinity
+      map (``pred_affinity`` of ``AffinityNet``).
+
+    With ``skip_existing``, images whose label files all exist are removed
+    from the test dataloader before the loop starts, so an interrupted run
+    resumes where it stopped. With ``metrics_file``, once all ranks are done,
+    the main process scores every folder against the dataset's ground truth
+    (``data_prefix['seg_map_path']``) over *all* images of the dataset,
+    including those written by earlier runs, and writes
+    ``{work_dir}/{metrics_file}``: ``{folder: scores}`` with the mIoU, per-class
+    IoU, precision and recall (see
+    :func:`~mmwsss.evaluation.folder_evaluation.evaluate_label_folder`).
+
+    Args:
+        label_dirs: Sample field -> folder of its PNGs; every field must be
+            in every sample.
+        skip_existing: Skip images already written.
+        metrics_file: JSON file of the folder scores (None: not scored).
+        overlay_dir: Folder of the label overlays (None: not written).
+        affinity_dir: Folder of the affinity pictures (None: not written).
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 label_dirs: Optional[Mapping[str, str]] = None,
+                 skip_existing: bool = False,
+                 metrics_file: Optional[str] = None,
+                 overlay_dir: Optional[str] = None,
+                 affinity_dir: Optional[str] = None) -> None:
+        self.label_dirs: Dict[str, str] = dict(
+            label_dirs if label_dirs is not None else dict(pred_sem_seg='pseudo_labels'))
+        if (skip_existing or metrics_file) and not self.label_dirs:
+            raise ValueError('skip_existing and metrics_file need label_dirs')
+        self.skip_existing = skip_existing
+        self.metrics_file = metrics_file
+        self.overlay_dir = overlay_dir
+        self.affinity_dir = affinity_dir
+        self._img_ids: List[str] = []
+
+    def label_path(self, work_dir: str, field: str, img_id: str) -> str:
+        """Path of the PNG of ``field`` for one image."""
+        return osp.join(work_dir, self.label_dirs[field], f'{img_id}.png')
+
+    def before_test(self, runner) -> None:
+        """Remember the images; with ``skip_existing`` drop those already written."""
+        loader = runner.test_loop.dataloader
+        dataset = loader.dataset
+        self._img_ids = [dataset.get_data_info(index)['img_id']
+                         for index in range(len(dataset))]
+        if not self.skip_existing:
+            return
+        # rank 0 decides for every rank: others may start writing before it looks
+        missing = [[index for index, img_id in enumerate(self._img_ids)
+                    if not all(osp.isfile(self.label_path(runner.work_dir, field, img_id))
+                               for field in self.label_dirs)]
+                   if is_main_process() else None]
+        broadcast_object_list(missing)
+        missing = missing[0]
+        if len(missing) == len(self._img_ids):
+            return
+        runner.logger.info(f'{len(self._img_ids) - len(missing)} of {len(self._img_ids)} '
+                           f'images already have {sorted(self.label_dirs.values())} in '
+                           f'{runner.work_dir}: skipping them')
+        subset = dataset.get_subset(missing)
+        runner.test_loop.dataloader = DataLoader(
+            subset,
+            batch_size=loader.batch_size,
+            sampler=DefaultSampler(subset, shuffle=False,
+                                   round_up=getattr(loader.sampler, 'round_up', True)),
+            num_workers=loader.num_workers,
+            collate_fn=loader.collate_fn,
+            pin_memory=loader.pin_memory,
+            worker_init_fn=loader.worker_init_fn,
+            persistent_workers=False)
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+                        outputs: Optional[Sequence[SegDataSample]] = None) -> None:
+        """Write the files of the samples of one batch."""
+        for sample in outputs or []:
+            img_id = sample.metainfo['img_id']
+            labels = {}
+            for field in self.label_dirs:
+                if field not in sample:
+                    raise KeyError(f'sample {img_id} has no {field} to write to '
+                                   f'{self.label_dirs[field]}')
+                labels[field] = sample.get(field).data[0].cpu().numpy().astype(np.uint8)
+                save_label_png(labels[field], self.label_path(runner.work_dir, field, img_id))
+            if self.overlay_dir or self.affinity_dir:
+                image = mmcv.imread(sample.metainfo['img_path'], channel_order='rgb')
+            if self.overlay_dir and labels:
+                self._write_picture(
+                    label_overlay(image, next(iter(labels.values()))),
+                    osp.join(runner.work_dir, self.overlay_dir, f'{img_id}.jpg'))
+            if self.affinity_dir:
+                if 'pred_affinity' not in sample:
+                    raise KeyError(f'sample {img_id} has no pred_affinity (AffinityNet '
+                                   'predictions) for the affinity pictures')
+                self._write_picture(
+                    affinity_picture(image, sample.pred_affinity.data[0].cpu().numpy()),
+                    osp.join(runner.work_dir, self.affinity_dir, f'{img_id}.jpg'))
+
+    @staticmethod
+    def _write_picture(picture: np.ndarray, path: str) -> None:
+        """Atomically write an RGB picture as JPEG."""
+        with atomic_path(path) as tmp:
+            mmcv.imwrite(picture[..., ::-1], str(tmp))
+
+    def after_test_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+        """Score the folders over all images (main process, after every rank)."""
+        if not self.metrics_file:
+            return
+        barrier()
+        if not is_main_process():
+            return
+        dataset = runner.test_loop.dataloader.dataset
+        gt_dir = dataset.data_prefix.get('seg_map_path')
+        if not gt_dir:
+            runner.logger.info('no ground truth (data_prefix seg_map_path): pseudo '
+                               'labels not scored')
+            return
+        classes = dataset.metainfo['classes']
+        results = {}
+        for field, folder in self.label_dirs.items():
+            scores = evaluate_label_folder(osp.join(runner.work_dir, folder), gt_dir,
+                                           self._img_ids, classes)
+            results[folder] = scores
+            runner.logger.info(f'{folder}: mIoU {scores["mIoU"]:.2f} over '
+                               f'{scores["num_images"]} images')
+        path = osp.join(runner.work_dir, self.metrics_file)
+        save_json(results, path)
+        runner.logger.info(f'pseudo-label metrics written to {path}')

@@ -1,0 +1,139 @@
+"""Write the affinity-label scores of a dataset once, after the CAM stage (PSA step 2).
+
+For each training image, the dense CRF refines its CAMs with a low and a high
+background alpha (:func:`~mmwsss.ops.affinity_labels.affinity_crf_scores`) and
+the two score maps are stored (:mod:`mmwsss.utils.affinity_io`). The work is
+spread over a process pool and, under torchrun, over ranks; images already
+written are skipped, so an interrupted run resumes.
+"""
+import multiprocessing
+import os
+import os.path as osp
+from typing import List, NamedTuple, Optional, Sequence
+
+import mmcv
+import numpy as np
+from tqdm import tqdm
+
+from mmwsss.ops.affinity_labels import affinity_crf_scores
+from mmwsss.utils.affinity_io import save_affinity_scores
+from mmwsss.utils.cam_io import load_cams
+
+
+class AffinityLabelJob(NamedTuple):
+    """One image to process.
+
+    Attributes:
+        img_id: Image id (file stem).
+        img_path: RGB image file.
+        cam_path: CAM file of the image (:mod:`mmwsss.utils.cam_io`).
+        out_path: Destination ``.npz``.
+        img_labels: Multi-hot image-level labels (C,).
+    """
+
+    img_id: str
+    img_path: str
+    cam_path: str
+    out_path: str
+    img_labels: np.ndarray
+
+
+def jobs_from_data_list(data_list: Sequence[dict]) -> List[AffinityLabelJob]:
+    """Build the jobs of the data infos of a ``WSSSDataset``.
+
+    Args:
+        data_list: Data infos with ``img_id``, ``img_path``, ``cam_path``,
+            ``affinity_path`` and ``img_labels`` (set ``data_prefix``
+            ``cam_path`` and ``affinity_path`` of the dataset).
+
+    Returns:
+        One job per image, in dataset order.
+    """
+    jobs = []
+    for info in data_list:
+        missing = [key for key in ('cam_path', 'affinity_path') if key not in info]
+        if missing:
+            raise KeyError(f'image {info.get("img_id")!r} has no {missing}: set '
+                           "data_prefix['cam_path'] and ['affinity_path'] of the dataset")
+        jobs.append(AffinityLabelJob(info['img_id'], info['img_path'], info['cam_path'],
+                                     info['affinity_path'], np.asarray(info['img_labels'])))
+    return jobs
+
+
+def write_affinity_scores(job: AffinityLabelJob, low_alpha: float = 4,
+                          high_alpha: float = 32) -> str:
+    """Compute and write the low/high-alpha CRF scores of one image.
+
+    Args:
+        job: The image.
+        low_alpha: Background exponent that enlarges the background (4).
+        high_alpha: Background exponent that shrinks it (official 32, paper 24).
+
+    Returns:
+        The image id.
+    """
+    if not osp.isfile(job.cam_path):
+        raise FileNotFoundError(f'CAM file of image {job.img_id!r} not found: {job.cam_path}')
+    num_classes = job.img_labels.shape[0]
+    cams, labels = load_cams(job.cam_path, num_classes)
+    expected = np.flatnonzero(job.img_labels > 0) + 1
+    if sorted(labels.tolist()) != expected.tolist():
+        raise ValueError(f'CAM file {job.cam_path} holds classes {labels.tolist()}, the '
+                         f'image-level labels are {expected.tolist()}')
+    image = mmcv.imread(job.img_path, channel_order='rgb')
+    if image is None:
+        raise FileNotFoundError(f'cannot read image {job.img_path}')
+    if image.shape[:2] != cams.shape[1:]:
+        raise ValueError(f'CAMs {job.cam_path} have size {cams.shape[1:]}, the image '
+                         f'{job.img_path} {image.shape[:2]}')
+    low, high = affinity_crf_scores(image, cams, job.img_labels, low_alpha, high_alpha)
+    save_affinity_scores(job.out_path, low, high, job.img_labels)
+    return job.img_id
+
+
+def _write_job(args: tuple) -> str:
+    """Pool entry point: ``write_affinity_scores(*args)``."""
+    return write_affinity_scores(*args)
+
+
+def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
+                         low_alpha: float = 4,
+                         high_alpha: float = 32,
+                         num_workers: int = 1,
+                         rank: Optional[int] = None,
+                         world_size: Optional[int] = None,
+                         progress: bool = True) -> int:
+    """Write the affinity-label scores of this rank's share of the images.
+
+    Rank ``r`` of ``n`` takes jobs ``r, r + n, r + 2n, ...``; jobs whose output
+    exists are skipped. Every file is written atomically.
+
+    Args:
+        jobs: All images (every rank passes the same list).
+        low_alpha: Background exponent that enlarges the background (4).
+        high_alpha: Background exponent that shrinks it (official 32, paper 24).
+        num_workers: Processes of the pool (1: in this process).
+        rank: This process's rank; None reads ``RANK`` (torchrun), else 0.
+        world_size: Number of ranks; None reads ``WORLD_SIZE``, else 1.
+        progress: Show a progress bar (on rank 0).
+
+    Returns:
+        The number of files this rank wrote.
+    """
+    rank = int(os.environ.get('RANK', 0)) if rank is None else rank
+    world_size = int(os.environ.get('WORLD_SIZE', 1)) if world_size is None else world_size
+    if not 0 <= rank < world_size:
+        raise ValueError(f'rank {rank} is not in 0..{world_size - 1}')
+    todo = [job for job in jobs[rank::world_size] if not osp.isfile(job.out_path)]
+    args = [(job, low_alpha, high_alpha) for job in todo]
+    bar = tqdm(total=len(todo), desc='affinity labels', disable=not progress or rank != 0)
+    with bar:
+        if num_workers <= 1:
+            for item in args:
+                _write_job(item)
+                bar.update()
+        else:
+            with multiprocessing.get_context().Pool(num_workers) as pool:
+                for _ in pool.imap_unordered(_write_job, args, chunksize=4):
+                    bar.update()
+    return len(todo)

@@ -1,0 +1,170 @@
+"""A Markdown table of a work dir's stage results beside the published ones."""
+import json
+import os.path as osp
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from .published_results import PUBLISHED_RESULTS, STAGES, Result
+
+MISSING = 'missing'
+"""mIoU cell of an expected result file that is not in the work dir."""
+
+COLUMNS = ('stage', 'result', 'mIoU', 'split', 'settings', 'CRF', 'pretraining',
+           'source')
+
+Row = Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StageResultFile:
+    """Where a stage of an mmwsss work dir writes one number, and its conventions.
+
+    Attributes:
+        stage: Key of :data:`STAGES`.
+        path: JSON file relative to the work dir.
+        key: Keys leading to the mIoU (percent) in the JSON, outermost first
+            (the random-walk stage writes ``{folder: {'mIoU': ...}}``).
+        method: Name of the result in the table.
+        settings: Conventions; ``str.format`` fields are filled from the JSON
+            (e.g. ``{best_bg_threshold:.2f}``).
+        crf: Dense-CRF post-processing.
+        split: ``'train'`` (pseudo labels) or ``'val'`` (segmentation).
+        required: List the row with :data:`MISSING` when the file is absent
+            (optional variants are left out instead).
+    """
+
+    stage: str
+    path: str
+    key: Tuple[str, ...]
+    method: str
+    settings: str
+    crf: str
+    split: str
+    required: bool = False
+
+
+STAGE_RESULT_FILES: Tuple[StageResultFile, ...] = (
+    StageResultFile('cam', 'cam/cam_metrics.json', ('mIoU', ), 'ours: CAM',
+                    "bg score of the config's test_cfg", 'no', 'train', True),
+    StageResultFile('cam', 'cam/cam_metrics.json', ('best_mIoU', ), 'ours: CAM',
+                    'bg score {best_bg_threshold:.2f} (tuned on the ground truth)', 'no',
+                    'train', True),
+    StageResultFile('pseudo', 'rw/rw_metrics.json', ('rw_pseudo_labels', 'mIoU'),
+                    'ours: random walk', 'random walk of the affinity config', 'no',
+                    'train', True),
+    StageResultFile('pseudo', 'rw/rw_metrics.json', ('rw_crf_pseudo_labels', 'mIoU'),
+                    'ours: random walk + dCRF', 'random walk of the affinity config',
+                    'yes', 'train'),
+    StageResultFile('pseudo', 'eps/cam_metrics.json', ('mIoU', ), 'ours: EPS',
+                    "saliency, bg score of the config's test_cfg", 'no', 'train'),
+    StageResultFile('seg', 'seg/seg_metrics.json', ('mIoU', ), 'ours: segmentation',
+                    'trained on the pseudo labels, single scale', 'no', 'val', True),
+    StageResultFile('seg', 'seg/seg_metrics_tta.json', ('mIoU', ), 'ours: segmentation',
+                    'trained on the pseudo labels, multi-scale + flip', 'no', 'val'),
+    StageResultFile('seg', 'seg/seg_metrics_crf.json', ('mIoU', ), 'ours: segmentation',
+                    'trained on the pseudo labels, single scale', 'yes', 'val'),
+    StageResultFile('seg', 'seg/seg_metrics_tta_crf.json', ('mIoU', ), 'ours: segmentation',
+                    'trained on the pseudo labels, multi-scale + flip', 'yes', 'val'),
+)
+"""The result files of an mmwsss work dir, in table order within each stage."""
+
+
+def _read_json(path: str) -> dict:
+    """Read a metrics JSON object, naming the file on failure."""
+    try:
+        with open(path) as file:
+            data = json.load(file)
+    except (OSError, ValueError) as error:
+        raise ValueError(f'cannot read metrics file {path}: {error}') from error
+    if not isinstance(data, dict):
+        raise ValueError(f'metrics file {path} must hold a JSON object')
+    return data
+
+
+def _lookup(data: dict, keys: Sequence[str]) -> Optional[object]:
+    """``data[keys[0]][keys[1]]...``, or None where a key is absent."""
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def our_rows(work_dir: str, dataset: str, pretraining: str,
+             files: Sequence[StageResultFile] = STAGE_RESULT_FILES) -> List[Row]:
+    """Table rows of the result files found in a work dir.
+
+    Args:
+        work_dir: Work dir holding ``cam/``, ``rw/``, ``seg/`` ...
+        dataset: Dataset name for the split column (``'VOC12'``, ``'demo'``).
+        pretraining: Initialisation of our networks (``'ImageNet'``, ``'none'``).
+        files: Expected result files.
+
+    Returns:
+        One row per number found, and per required file missing (with
+        :data:`MISSING` as mIoU and ``?`` for the settings read from the
+        file), in ``files`` order; optional numbers not found are left out.
+
+    Raises:
+        ValueError: a file exists but is not a JSON object.
+        KeyError: a JSON file lacks a required number or a key of its settings.
+    """
+    rows = []
+    for spec in files:
+        path = osp.join(work_dir, spec.path)
+        if not osp.isfile(path):
+            if spec.required:
+                settings = re.sub(r'\{[^}]*\}', '?', spec.settings)
+                rows.append((STAGES[spec.stage], spec.method, MISSING,
+                             f'{dataset} {spec.split}', settings, spec.crf, pretraining,
+                             spec.path))
+            continue
+        metrics = _read_json(path)
+        value = _lookup(metrics, spec.key)
+        if value is None:
+            if not spec.required:
+                continue
+            raise KeyError(f'{path} has no {"/".join(spec.key)!r} '
+                           f'(keys: {sorted(metrics)})')
+        try:
+            settings = spec.settings.format(**metrics)
+        except KeyError as error:
+            raise KeyError(f'{path} has no {error} for the settings column') from error
+        rows.append((STAGES[spec.stage], spec.method, f'{float(value):.2f}',
+                     f'{dataset} {spec.split}', settings, spec.crf, pretraining,
+                     spec.path))
+    return rows
+
+
+def published_row(result: Result) -> Row:
+    """Table row of a published number."""
+    return (STAGES[result.stage], result.method, f'{result.miou:.{result.decimals}f}',
+            result.split, result.settings, result.crf, result.pretraining, result.source)
+
+
+def leaderboard_table(work_dir: str,
+                      dataset: str = 'VOC12',
+                      pretraining: str = 'ImageNet',
+                      published: Sequence[Result] = PUBLISHED_RESULTS,
+                      files: Sequence[StageResultFile] = STAGE_RESULT_FILES) -> str:
+    """Markdown table: per stage, our numbers first, then the published ones.
+
+    Args:
+        work_dir: Work dir with the stage results.
+        dataset: Dataset name for our split column.
+        pretraining: Initialisation of our networks.
+        published: Published results to place beside ours.
+        files: Expected result files of the work dir.
+
+    Returns:
+        The table, one line per row, ending with a newline.
+    """
+    ours = our_rows(work_dir, dataset, pretraining, files)
+    rows = []
+    for title in STAGES.values():
+        rows += [row for row in ours if row[0] == title]
+        rows += [published_row(r) for r in published if STAGES[r.stage] == title]
+    lines = ['| ' + ' | '.join(COLUMNS) + ' |', '|' + ' --- |' * len(COLUMNS)]
+    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,171 @@
+"""AffinityNet: pixel affinities learnt from CAM-derived labels, and the random walk."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import mmcv
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from torch import Tensor
+
+from mmwsss.ops.affinity import mean_neighbour_affinity
+from mmwsss.ops.crf import crf_refine_label
+from mmwsss.ops.random_walk import (random_walk, random_walk_input,
+                                    random_walk_scores_to_image)
+
+DEFAULT_TEST_CFG = dict(bg_alpha=16.0, beta=8.0, num_iters=256, stride=8, crf=False)
+"""Random-walk settings of PSA (SPEC section 5); ``crf`` adds the "+dCRF" labels."""
+
+
+@MODELS.register_module()
+class AffinityNet(BaseSegmentor):
+    """AffinityNet of PSA (SPEC sections 4, 5): backbone + :class:`AffinityHead`.
+
+    ``loss`` trains the affinities on ``gt_affinity_label`` (labels at the
+    feature resolution, from ``AffinityLabelFromScores``) with the pair loss.
+
+    ``predict`` synthesises pseudo labels by a random walk: for each image
+    (any size; ``gt_cams`` (C, H, W) from ``LoadCAMs`` in the test pipeline)
+
+    1. the normalised image is zero-padded bottom/right to a multiple of
+       ``stride`` (zero = the ImageNet mean, as the official code pads the
+       normalised tensor; ``SegDataPreProcessor`` pads nothing at test time
+       without a ``test_cfg``) and the affinities (K, P) of its features are
+       computed, single scale, no flip;
+    2. :func:`~mmwsss.ops.random_walk.random_walk_input` builds the (C + 1)
+       scores (background ``(1 - max_c CAM) ** bg_alpha``) at the feature
+       resolution, :func:`~mmwsss.ops.random_walk.random_walk` propagates
+       them (``A = W ** beta``, ``num_iters`` sparse steps), and the result
+       is upsampled bilinearly to the padded size, cropped and labelled by
+       argmax.
+
+    Fields set on each sample:
+
+    - ``pred_sem_seg``: (1, H, W) random-walk pseudo label, values 0..C;
+    - ``pred_crf_sem_seg``: (1, H, W) the same refined by the dense CRF on the
+      image read from ``img_path`` (only with ``test_cfg['crf']``);
+    - ``pred_rw_scores``: (C + 1, h, w) propagated scores at the feature
+      resolution;
+    - ``pred_affinity``: (1, h, w) each position's mean affinity to its
+      radius neighbours (low next to boundaries), for pictures.
+
+    Args:
+        backbone: Backbone config (levels at one output stride, e.g.
+            ``WideResNet38`` with ``out_indices=(0, 1, 2)``).
+        decode_head: :class:`AffinityHead` config.
+        data_preprocessor: ``SegDataPreProcessor`` config.
+        train_cfg: Unused, for the segmentor contract.
+        test_cfg: ``bg_alpha`` (16), ``beta`` (8), ``num_iters`` (t = 256),
+            ``stride`` (the backbone's output stride, 8) and ``crf`` (False).
+        init_cfg: Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 data_preprocessor: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.decode_head = MODELS.build(decode_head)
+        self.train_cfg = train_cfg
+        self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
+        unknown = set(self.test_cfg) - set(DEFAULT_TEST_CFG)
+        if unknown:
+            raise KeyError(f'unknown AffinityNet test_cfg keys: {sorted(unknown)}')
+
+    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        """Backbone features of images (B, 3, H, W)."""
+        return tuple(self.backbone(inputs))
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        """Affinity features (B, D, h, w)."""
+        return self.decode_head(self.extract_feat(inputs))
+
+    def _forward(self, inputs: Tensor,
+                 data_samples: Optional[List[SegDataSample]] = None) -> Tensor:
+        """Affinity features (B, D, h, w) (``tensor`` mode)."""
+        return self.encode_decode(inputs, [])
+
+    def loss(self, inputs: Tensor, data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+        """Pair affinity loss on ``gt_affinity_label``."""
+        return self.decode_head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
+
+    def image_affinity(self, img: Tensor) -> Tuple[Tensor, Tuple[int, int]]:
+        """Affinities of one whole image, zero-padded to a multiple of the stride.
+
+        Args:
+            img: Normalised image (3, H, W), preprocessor padding removed.
+
+        Returns:
+            Affinities (K, P) of the h x w feature map and ``(h, w)``,
+            ``h = ceil(H / stride)``, ``w = ceil(W / stride)``.
+        """
+        stride = self.test_cfg['stride']
+        height, width = img.shape[-2:]
+        padded = F.pad(img, (0, -width % stride, 0, -height % stride))
+        feats = self.extract_feat(padded[None])
+        feat_size = tuple(feats[self.decode_head.in_index[0]].shape[-2:])
+        expected = (-(-height // stride), -(-width // stride))
+        if feat_size != expected:
+            raise ValueError(f'features of size {feat_size} for an image of size '
+                             f'{(height, width)}: test_cfg stride {stride} is not the '
+                             'backbone\'s output stride')
+        return self.decode_head.affinity(feats)[0], feat_size
+
+    def predict(self, inputs: Tensor,
+                data_samples: Optional[Sequence[SegDataSample]] = None
+                ) -> List[SegDataSample]:
+        """Random-walk pseudo labels (see the class doc)."""
+        if data_samples is None:
+            raise ValueError('AffinityNet.predict needs data samples with gt_cams')
+        cfg = self.test_cfg
+        for img, sample in zip(inputs, data_samples):
+            if 'gt_cams' not in sample:
+                raise KeyError(f'no gt_cams for {sample.metainfo.get("img_path")}: put '
+                               'LoadCAMs in the test pipeline')
+            height, width = sample.metainfo['img_shape'][:2]
+            cams = sample.gt_cams.data.to(img)
+            if tuple(cams.shape[-2:]) != (height, width):
+                raise ValueError(f'CAMs of size {tuple(cams.shape[-2:])} for the image '
+                                 f'{sample.metainfo.get("img_path")} of size {(height, width)}')
+            affinity, (feat_height, feat_width) = self.image_affinity(
+                img[:, :height, :width])
+            scores = random_walk(
+                random_walk_input(cams, cfg['bg_alpha'], cfg['stride']), affinity,
+                beta=cfg['beta'], num_iters=cfg['num_iters'],
+                radius=self.decode_head.radius)
+            image_scores = random_walk_scores_to_image(scores, (height, width),
+                                                       cfg['stride'])
+            sample.pred_sem_seg = PixelData(data=image_scores.argmax(dim=0)[None])
+            sample.pred_rw_scores = PixelData(data=scores)
+            sample.pred_affinity = PixelData(data=mean_neighbour_affinity(
+                affinity, feat_height, feat_width, self.decode_head.radius)[None])
+            if cfg['crf']:
+                sample.pred_crf_sem_seg = PixelData(
+                    data=self._crf_label(sample, image_scores)[None])
+        return list(data_samples)
+
+    @staticmethod
+    def _crf_label(sample: SegDataSample, image_scores: Tensor) -> Tensor:
+        """Dense-CRF refinement of the random-walk scores on the original image.
+
+        Args:
+            sample: Sample with ``img_path``.
+            image_scores: Random-walk scores (C + 1, H, W) at the image size.
+
+        Returns:
+            Long label map (H, W) on the device of ``image_scores``.
+        """
+        image = mmcv.imread(sample.metainfo['img_path'], channel_order='rgb')
+        if image.shape[:2] != tuple(image_scores.shape[-2:]):
+            raise ValueError(f'{sample.metainfo["img_path"]} is {image.shape[:2]}, the '
+                             f'random-walk scores {tuple(image_scores.shape[-2:])}: the '
+                             'CRF needs the test pipeline to keep the original size')
+        label = crf_refine_label(image, image_scores.cpu().numpy())
+        return torch.from_numpy(label).to(image_scores.device)

@@ -1,0 +1,86 @@
+"""Tests of SavePseudoLabelHook (writing, skipping, scoring) and RandomWalkHook."""
+import json
+from pathlib import Path
+from unittest.mock import MagicMock
+
+import numpy as np
+import torch
+from mmengine.dataset import DefaultSampler
+from mmengine.structures import PixelData
+from mmseg.registry import DATASETS
+from mmseg.structures import SegDataSample
+from PIL import Image
+from torch.utils.data import DataLoader
+
+from mmwsss.datasets.wsss_dataset import read_label_png
+from mmwsss.engine import RandomWalkHook, SavePseudoLabelHook
+
+
+def _runner(work_dir: Path, demo_root: Path) -> MagicMock:
+    dataset = DATASETS.build(dict(
+        type='WSSSDataset', data_root=str(demo_root),
+        ann_file='ImageSets/Segmentation/train.txt', img_label_file='image_labels.json',
+        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
+        pipeline=[]))
+    runner = MagicMock()
+    runner.work_dir = str(work_dir)
+    runner.test_loop.dataloader = DataLoader(
+        dataset, batch_size=2, sampler=DefaultSampler(dataset, shuffle=False),
+        collate_fn=list)
+    return runner
+
+
+def _sample(info: dict, label: np.ndarray) -> SegDataSample:
+    sample = SegDataSample(metainfo=dict(img_id=info['img_id'], img_path=info['img_path']))
+    sample.pred_sem_seg = PixelData(data=torch.from_numpy(label.astype(np.int64))[None])
+    sample.pred_crf_sem_seg = PixelData(data=torch.zeros_like(sample.pred_sem_seg.data))
+    height, width = label.shape
+    sample.pred_affinity = PixelData(data=torch.rand(1, -(-height // 8), -(-width // 8)))
+    return sample
+
+
+def test_skips_written_images_and_scores_all(tmp_path: Path, demo_root: Path) -> None:
+    runner = _runner(tmp_path, demo_root)
+    dataset = runner.test_loop.dataloader.dataset
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    gt = {info['img_id']: read_label_png(info['seg_map_path']) for info in infos}
+    for info in infos[:5]:  # an earlier, interrupted run wrote both folders
+        for folder in ('rw', 'rw_crf'):
+            (tmp_path / folder).mkdir(exist_ok=True)
+            Image.fromarray(gt[info['img_id']]).save(tmp_path / folder / f'{info["img_id"]}.png')
+    (tmp_path / 'rw' / f'{infos[5]["img_id"]}.png').write_bytes(b'')  # only one folder
+    hook = SavePseudoLabelHook(
+        label_dirs=dict(pred_sem_seg='rw', pred_crf_sem_seg='rw_crf'), skip_existing=True,
+        metrics_file='rw_metrics.json', overlay_dir='overlays', affinity_dir='affinity')
+    hook.before_test(runner)
+    loader = runner.test_loop.dataloader
+    remaining = [loader.dataset.get_data_info(i)['img_id'] for i in range(len(loader.dataset))]
+    assert remaining == [info['img_id'] for info in infos[5:]]
+    assert loader.batch_size == 2 and len(loader) == 10
+    for batch_idx, batch in enumerate(loader):
+        outputs = [_sample(info, gt[info['img_id']]) for info in batch]
+        hook.after_test_iter(runner, batch_idx, batch, outputs)
+    hook.after_test_epoch(runner, metrics={})
+    metrics = json.loads((tmp_path / 'rw_metrics.json').read_text())
+    assert metrics['rw']['num_images'] == len(infos) == 24
+    assert metrics['rw']['mIoU'] == 100.0
+    assert metrics['rw_crf']['mIoU'] < 100.0
+    label = np.array(Image.open(tmp_path / 'rw' / f'{infos[7]["img_id"]}.png'))
+    np.testing.assert_array_equal(label, gt[infos[7]['img_id']])
+    assert Image.open(tmp_path / 'rw' / f'{infos[7]["img_id"]}.png').mode == 'P'
+    picture = Image.open(tmp_path / 'affinity' / f'{infos[7]["img_id"]}.jpg')
+    assert picture.size == (2 * label.shape[1], label.shape[0])
+    assert len(list((tmp_path / 'overlays').iterdir())) == 19
+
+
+def test_nothing_to_skip_keeps_the_loader(tmp_path: Path, demo_root: Path) -> None:
+    runner = _runner(tmp_path, demo_root)
+    loader = runner.test_loop.dataloader
+    SavePseudoLabelHook(skip_existing=True).before_test(runner)
+    assert runner.test_loop.dataloader is loader
+
+
+def test_random_walk_hook_runs_the_test_loop() -> None:
+    runner = MagicMock()
+    RandomWalkHook().after_train(runner)
+    runner.test.assert_called_once_with()

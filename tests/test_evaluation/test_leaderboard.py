@@ -1,0 +1,110 @@
+"""Leaderboard: our stage results beside the published ones, with conventions."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mmwsss.evaluation.leaderboard import leaderboard_table
+from mmwsss.evaluation.published_results import PUBLISHED_RESULTS, STAGES, Result
+from tests.conftest import REPO_ROOT
+
+PUBLISHED = (
+    Result('seg', 'PSA ResNet-38', 61.7, 'VOC12 val (1,449)', 'PSA pseudo labels',
+           'not stated', 'ImageNet', 'PSA paper (CVPR 2018)'),
+    Result('cam', 'EPS baseline CAM', 47.05, 'VOC12 train (1,464)', 'not stated', 'no',
+           'ImageNet', 'EPS paper (CVPR 2021)', decimals=2),
+)
+
+EXPECTED = (
+    '| stage | result | mIoU | split | settings | CRF | pretraining | source |\n'
+    '| --- | --- | --- | --- | --- | --- | --- | --- |\n'
+    '| CAM pseudo labels | ours: CAM | 40.00 | demo train'
+    " | bg score of the config's test_cfg | no | none | cam/cam_metrics.json |\n"
+    '| CAM pseudo labels | ours: CAM | 42.50 | demo train'
+    ' | bg score 0.15 (tuned on the ground truth) | no | none'
+    ' | cam/cam_metrics.json |\n'
+    '| CAM pseudo labels | EPS baseline CAM | 47.05 | VOC12 train (1,464)'
+    ' | not stated | no | ImageNet | EPS paper (CVPR 2021) |\n'
+    '| refined pseudo labels | ours: random walk | missing | demo train'
+    ' | random walk of the affinity config | no | none | rw/rw_metrics.json |\n'
+    '| segmentation | ours: segmentation | 55.31 | demo val'
+    ' | trained on the pseudo labels, single scale | no | none'
+    ' | seg/seg_metrics.json |\n'
+    '| segmentation | ours: segmentation | 57.00 | demo val'
+    ' | trained on the pseudo labels, multi-scale + flip | yes | none'
+    ' | seg/seg_metrics_tta_crf.json |\n'
+    '| segmentation | PSA ResNet-38 | 61.7 | VOC12 val (1,449) | PSA pseudo labels'
+    ' | not stated | ImageNet | PSA paper (CVPR 2018) |\n'
+)
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+
+
+@pytest.fixture
+def work_dir(tmp_path: Path) -> Path:
+    """CAM and segmentation results; no random-walk result yet."""
+    _write(tmp_path / 'cam/cam_metrics.json',
+           {'mIoU': 40.0, 'best_mIoU': 42.5, 'best_bg_threshold': 0.15, 'aAcc': 80.0})
+    _write(tmp_path / 'seg/seg_metrics.json', {'aAcc': 90.1, 'mIoU': 55.314, 'mAcc': 60.0})
+    _write(tmp_path / 'seg/seg_metrics_tta_crf.json', {'mIoU': 57.0})
+    return tmp_path
+
+
+def test_exact_table(work_dir: Path) -> None:
+    text = leaderboard_table(str(work_dir), dataset='demo', pretraining='none',
+                             published=PUBLISHED)
+    assert text == EXPECTED
+
+
+def test_random_walk_folders_and_optional_crf(work_dir: Path) -> None:
+    # the random-walk stage scores each label folder: {folder: scores}
+    _write(work_dir / 'rw/rw_metrics.json', {'rw_pseudo_labels': {'mIoU': 61.234},
+                                             'rw_crf_pseudo_labels': {'mIoU': 63.0}})
+    rows = [line for line in leaderboard_table(str(work_dir), published=()).splitlines()
+            if 'random walk' in line]
+    assert rows == [
+        '| refined pseudo labels | ours: random walk | 61.23 | VOC12 train | random walk of '
+        'the affinity config | no | ImageNet | rw/rw_metrics.json |',
+        '| refined pseudo labels | ours: random walk + dCRF | 63.00 | VOC12 train | random '
+        'walk of the affinity config | yes | ImageNet | rw/rw_metrics.json |']
+    _write(work_dir / 'rw/rw_metrics.json', {'rw_pseudo_labels': {'mIoU': 61.234}})
+    assert 'dCRF' not in leaderboard_table(str(work_dir), published=())
+
+
+def test_files_that_cannot_be_read_are_named(work_dir: Path) -> None:
+    _write(work_dir / 'rw/rw_metrics.json', {'pseudo_labels': {'mIoU': 50.0}})
+    with pytest.raises(KeyError, match="rw_metrics.json has no 'rw_pseudo_labels/mIoU'"):
+        leaderboard_table(str(work_dir))
+    (work_dir / 'rw/rw_metrics.json').write_text('[1, 2]')
+    with pytest.raises(ValueError, match='rw_metrics.json must hold a JSON object'):
+        leaderboard_table(str(work_dir))
+
+
+def test_published_results_are_complete() -> None:
+    assert {r.stage for r in PUBLISHED_RESULTS} == set(STAGES)
+    values = {(r.method, r.miou) for r in PUBLISHED_RESULTS}
+    for expected in [('PSA ResNet-38 CAM', 47.7), ('PSA random walk', 61.0),
+                     ('PSA random walk + dCRF', 59.7), ('IRNet labels (ResNet-50)', 66.5),
+                     ('EPS (ResNet-38 + PFAN saliency)', 69.22), ('PSA ResNet-38', 63.7),
+                     ('EPS DeepLab-v2 ResNet-101', 70.8), ('EncNet ResNet-101', 85.9)]:
+        assert expected in values
+    for result in PUBLISHED_RESULTS:
+        assert all([result.split, result.settings, result.crf, result.pretraining,
+                    result.source])
+
+
+def test_tool_prints_and_writes_markdown(work_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, 'tools/leaderboard.py', str(work_dir), '--dataset', 'demo',
+         '--pretraining', 'none'], cwd=REPO_ROOT, capture_output=True, text=True,
+        timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = (work_dir / 'leaderboard.md').read_text()
+    assert written in result.stdout
+    assert '| segmentation | ours: segmentation | 55.31 | demo val |' in written
+    assert '| refined pseudo labels | PSA random walk | 61.0 | VOC12 train (1,464) |' in written

@@ -1,0 +1,151 @@
+"""Tests of AffinityNet: training loss and random-walk prediction against a reference."""
+from pathlib import Path
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmwsss.models import AffinityNet
+from mmwsss.ops.affinity import pairwise_affinity
+from mmwsss.ops.crf import crf_refine_label
+from mmwsss.ops.pair_indices import extract_pair_labels
+from mmwsss.ops.pair_loss import pair_affinity_loss
+from mmwsss.ops.random_walk import random_walk_dense
+
+NUM_CLASSES = 3
+
+
+@pytest.fixture(autouse=True, scope='module')
+def single_thread():
+    """Run these tiny convolutions on one thread (OpenMP contention on shared CPUs)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _model(**test_cfg) -> AffinityNet:
+    torch.manual_seed(0)
+    model = AffinityNet(
+        backbone=dict(type='WideResNet38', widen_factor=0.0625, init_cfg=None),
+        decode_head=dict(type='AffinityHead', in_channels=(32, 64, 256),
+                         channels=(8, 16, 32)),
+        test_cfg=test_cfg)
+    model.init_weights()
+    return model
+
+
+def test_loss_equals_the_ops_and_trains_unfrozen_layers() -> None:
+    model = _model()
+    model.train()
+    generator = torch.Generator().manual_seed(1)
+    inputs = torch.randn(2, 3, 80, 88, generator=generator)
+    choices = torch.tensor([0, 1, 2, 255])
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample()
+        label = choices[torch.randint(0, 4, (1, 10, 11), generator=generator)]
+        sample.gt_affinity_label = PixelData(data=label)
+        samples.append(sample)
+    losses = model.loss(inputs, samples)
+    assert set(losses) == {'loss_aff', 'aff_bg', 'aff_fg', 'aff_neg'}
+    with torch.no_grad():
+        model.eval()
+        features = model.decode_head(model.extract_feat(inputs))
+        labels = torch.stack([s.gt_affinity_label.data[0] for s in samples])
+        expected = pair_affinity_loss(pairwise_affinity(features),
+                                      *extract_pair_labels(labels))
+    # dropout is the only difference between the two passes: compare without it
+    model.train()
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout2d):
+            module.eval()
+    losses = model.loss(inputs, samples)
+    torch.testing.assert_close(losses['loss_aff'], expected['total'])
+    losses['loss_aff'].backward()
+    assert model.decode_head.conv_f9.weight.grad is not None
+    assert model.backbone.b3.conv_branch2a.weight.grad is not None
+    assert model.backbone.conv1a.weight.grad is None  # frozen_stages=1
+    bad = SegDataSample()
+    bad.gt_affinity_label = PixelData(data=torch.zeros(1, 5, 5, dtype=torch.long))
+    with pytest.raises(ValueError, match='do not match the features'):
+        model.loss(inputs[:1], [bad])
+
+
+def _reference_label(model: AffinityNet, img: torch.Tensor, cams: torch.Tensor) -> tuple:
+    """Straightforward random walk: pad, features, dense walk, upsample, argmax."""
+    height, width = img.shape[-2:]
+    padded = F.pad(img, (0, -width % 8, 0, -height % 8))
+    features = model.decode_head(model.extract_feat(padded[None]))
+    affinity = pairwise_affinity(features)[0]
+    background = (1 - cams.max(dim=0, keepdim=True).values) ** 16
+    scores = torch.cat([background, cams])
+    scores = F.avg_pool2d(F.pad(scores, (0, -width % 8, 0, -height % 8))[None], 8)[0]
+    walked = random_walk_dense(scores, affinity, beta=8, num_iters=256)
+    upsampled = F.interpolate(walked[None], size=padded.shape[-2:], mode='bilinear',
+                              align_corners=False)[0, :, :height, :width]
+    return upsampled, walked
+
+
+def _sample(img_path: str, height: int, width: int, cams: torch.Tensor) -> SegDataSample:
+    sample = SegDataSample(metainfo=dict(img_shape=(height, width), img_path=img_path,
+                                         img_id='x'))
+    sample.gt_cams = PixelData(data=cams)
+    return sample
+
+
+def test_predict_equals_dense_reference(tmp_path: Path) -> None:
+    model = _model(crf=True)
+    model.eval()
+    height, width = 45, 75
+    generator = torch.Generator().manual_seed(2)
+    image = (torch.rand(height, width, 3, generator=generator) * 255).to(torch.uint8)
+    mmcv.imwrite(image.numpy()[..., ::-1], str(tmp_path / 'x.png'))
+    img = torch.randn(3, height, width, generator=generator)
+    cams = torch.zeros(NUM_CLASSES, height, width)
+    cams[0, 5:30, 10:40] = torch.rand(25, 30, generator=generator)
+    cams[2, 20:, 50:] = torch.rand(25, 25, generator=generator)
+    # the preprocessor may have padded the batch: predict must crop to img_shape
+    batch = torch.randn(1, 3, 56, 80, generator=generator)
+    batch[0, :, :height, :width] = img
+    with torch.no_grad():
+        sample = model.predict(batch, [_sample(str(tmp_path / 'x.png'), height, width,
+                                               cams)])[0]
+        expected, walked = _reference_label(model, img, cams)
+    torch.testing.assert_close(sample.pred_rw_scores.data, walked, rtol=0, atol=1e-4)
+    label = sample.pred_sem_seg.data[0]
+    assert label.shape == (height, width) and label.dtype == torch.int64
+    top2 = expected.topk(2, dim=0).values
+    clear = (top2[0] - top2[1]) > 1e-3
+    assert clear.float().mean() > 0.9
+    assert torch.equal(label[clear], expected.argmax(0)[clear])
+    assert set(label.unique().tolist()) <= {0, 1, 3}
+    assert sample.pred_affinity.data.shape == (1, 6, 10)
+    crf = crf_refine_label(image.numpy(), expected.numpy())
+    agree = (sample.pred_crf_sem_seg.data[0].numpy() == crf).mean()
+    assert agree > 0.99
+
+
+def test_predict_errors() -> None:
+    model = _model()
+    model.eval()
+    sample = SegDataSample(metainfo=dict(img_shape=(40, 72), img_path='x'))
+    with pytest.raises(KeyError, match='LoadCAMs'):
+        model.predict(torch.zeros(1, 3, 40, 72), [sample])
+    sample.gt_cams = PixelData(data=torch.zeros(NUM_CLASSES, 40, 70))
+    with pytest.raises(ValueError, match='CAMs of size'):
+        model.predict(torch.zeros(1, 3, 40, 72), [sample])
+    with pytest.raises(KeyError, match='unknown AffinityNet test_cfg'):
+        _model(alpha=3)
+
+
+def test_tensor_mode_returns_features() -> None:
+    model = _model()
+    model.eval()
+    with torch.no_grad():
+        features = model(torch.zeros(1, 3, 32, 40), mode='tensor')
+    assert features.shape == (1, 56, 4, 5)

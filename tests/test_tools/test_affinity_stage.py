@@ -1,0 +1,35 @@
+"""End to end: affinity-label tool, AffinityNet training and the random walk after it."""
+import json
+import sys
+from pathlib import Path
+
+from tests.conftest import AFFINITY_CONFIG, affinity_options, run_tool
+
+
+def _files(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_make_affinity_labels_tool(demo_root: Path, fake_cams: Path,
+                                   fake_affinity_scores: Path, tmp_path: Path) -> None:
+    command = [sys.executable, 'tools/make_affinity_labels.py', AFFINITY_CONFIG,
+               '--workers', '2', '--cfg-options',
+               *affinity_options(demo_root, fake_cams, tmp_path)]
+    result = run_tool(command)
+    assert 'wrote 24 files' in result.stdout
+    assert _files(tmp_path) == _files(fake_affinity_scores)
+    assert 'wrote 0 files' in run_tool(command).stdout
+
+
+def test_training_runs_the_random_walk(demo_root: Path, fake_cams: Path,
+                                       fake_affinity_scores: Path, tmp_path: Path) -> None:
+    run_tool([sys.executable, 'tools/train.py', AFFINITY_CONFIG, '--work-dir', str(tmp_path),
+              '--cfg-options', *affinity_options(demo_root, fake_cams, fake_affinity_scores)])
+    assert (tmp_path / 'epoch_1.pth').is_file()
+    for folder in ('rw_pseudo_labels', 'rw_crf_pseudo_labels', 'affinity_pictures',
+                   'rw_overlays'):
+        assert len(list((tmp_path / folder).iterdir())) == 24, folder
+    metrics = json.loads((tmp_path / 'rw_metrics.json').read_text())
+    for folder in ('rw_pseudo_labels', 'rw_crf_pseudo_labels'):
+        assert metrics[folder]['num_images'] == 24
+        assert 0.0 <= metrics[folder]['mIoU'] <= 100.0

@@ -1,0 +1,46 @@
+"""apply_test_time_options: --tta / --crf rewrite the test loop of a config."""
+import pytest
+from mmengine.config import Config
+
+from mmwsss.utils import apply_test_time_options, variant_suffix
+from tests.conftest import REPO_ROOT
+
+CONFIG = str(REPO_ROOT / 'configs/seg'
+             / 'deeplabv3plus_wideresnet38-w0.125_1xb16-1k_demo-pseudo-112x112.py')
+
+
+def _metrics_file(cfg: Config) -> str:
+    (hook, ) = [h for h in cfg.custom_hooks if h.type == 'SaveMetricsHook']
+    return hook.filename
+
+
+def test_nothing_changes_without_options() -> None:
+    cfg = Config.fromfile(CONFIG)
+    apply_test_time_options(cfg)
+    assert cfg.model.type == 'EncoderDecoder'
+    assert _metrics_file(cfg) == 'seg_metrics.json'
+
+
+@pytest.mark.parametrize('tta, crf, wrapper', [(True, False, 'SegTTAModel'),
+                                               (False, True, 'CRFSegTTAModel'),
+                                               (True, True, 'CRFSegTTAModel')])
+def test_wrappers_pipelines_and_metric_files(tta: bool, crf: bool, wrapper: str) -> None:
+    cfg = Config.fromfile(CONFIG)
+    cfg.crf_cfg = dict(num_iters=3)
+    plain_pipeline = cfg.test_dataloader.dataset.pipeline
+    apply_test_time_options(cfg, tta=tta, crf=crf)
+    assert cfg.model.type == wrapper
+    assert cfg.model.module.type == 'EncoderDecoder'
+    assert cfg.test_dataloader.dataset.pipeline == (cfg.tta_pipeline if tta else plain_pipeline)
+    if crf:
+        assert cfg.model.crf_cfg == dict(num_iters=3)
+    assert _metrics_file(cfg) == f'seg_metrics{variant_suffix(tta, crf)}.json'
+    assert variant_suffix(tta, crf) == {(True, False): '_tta', (False, True): '_crf',
+                                        (True, True): '_tta_crf'}[(tta, crf)]
+
+
+def test_tta_needs_a_tta_pipeline() -> None:
+    cfg = Config.fromfile(CONFIG)
+    cfg.tta_pipeline = None
+    with pytest.raises(KeyError, match='tta_pipeline'):
+        apply_test_time_options(cfg, tta=True)

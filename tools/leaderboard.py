@@ -1,0 +1,43 @@
+"""Print our stage results beside the published ones as a Markdown table.
+
+Reads ``cam/cam_metrics.json``, ``rw/rw_metrics.json``, ``seg/seg_metrics*.json``
+(see ``mmwsss.evaluation.leaderboard.STAGE_RESULT_FILES``) from a work dir,
+prints the table and writes it to ``{work_dir}/leaderboard.md``.
+
+Examples::
+
+    python tools/leaderboard.py work_dirs/psa_voc12
+    python tools/leaderboard.py work_dirs/demo --dataset demo --pretraining none
+"""
+import argparse
+import os.path as osp
+
+from mmwsss.evaluation.leaderboard import leaderboard_table
+from mmwsss.utils import atomic_path
+
+
+def main() -> None:
+    """Build, print and save the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('work_dir', help='work dir with cam/, rw/, seg/ results')
+    parser.add_argument('--dataset', default='VOC12',
+                        help='dataset name of our splits (e.g. VOC12, demo)')
+    parser.add_argument('--pretraining', default='ImageNet',
+                        help='initialisation of our networks (e.g. ImageNet, none)')
+    parser.add_argument('--out', help='Markdown file (default: {work_dir}/leaderboard.md)')
+    args = parser.parse_args()
+    if not osp.isdir(args.work_dir):
+        raise FileNotFoundError(f'work dir not found: {args.work_dir}')
+    text = (f'# Results of {args.work_dir} beside the published ones\n\n'
+            'Pseudo labels are scored on the train split, segmentation on val '
+            '(mIoU in %, 255 ignored).\n\n'
+            + leaderboard_table(args.work_dir, args.dataset, args.pretraining))
+    print(text, end='')
+    out = args.out or osp.join(args.work_dir, 'leaderboard.md')
+    with atomic_path(out) as tmp:
+        tmp.write_text(text)
+    print(f'\nwritten to {out}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,62 @@
+"""Write the affinity-label scores (dense CRF on the CAMs) of an AffinityNet config.
+
+Reads the training dataset of the config (its ``cam_path`` folder, written by
+the CAM stage, and its ``affinity_path`` folder, written here) and the alphas
+of ``affinity_label_cfg``. Images already written are skipped.
+
+Examples::
+
+    python tools/make_affinity_labels.py configs/psa/<config>.py --workers 8
+    # several processes (e.g. machines sharing a disk): each writes its share
+    torchrun --nproc_per_node=4 tools/make_affinity_labels.py CONFIG --launcher pytorch
+"""
+import argparse
+import copy
+import os
+
+from mmengine.config import DictAction
+from mmengine.dist import barrier
+from mmseg.registry import DATASETS
+from mmseg.utils import register_all_modules
+
+from mmwsss.engine.make_affinity_labels import jobs_from_data_list, make_affinity_labels
+from mmwsss.utils import load_config
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='AffinityNet config')
+    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1,
+                        help='processes of the pool (per rank)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. affinity_label_cfg.high_alpha=24')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                        help='pytorch: also start a (gloo) process group, so rank 0 '
+                        'reports once every rank is done')
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Build the image list from the config and write the scores."""
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options, launcher=args.launcher)
+    register_all_modules(init_default_scope=True)
+    if 'affinity_label_cfg' not in cfg:
+        raise KeyError(f'config {args.config} has no affinity_label_cfg '
+                       '(low_alpha, high_alpha)')
+    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    dataset_cfg.update(pipeline=[], check_files=False)
+    dataset = DATASETS.build(dataset_cfg)
+    jobs = jobs_from_data_list([dataset.get_data_info(i) for i in range(len(dataset))])
+    # ranks come from torchrun's RANK / WORLD_SIZE, with or without --launcher
+    written = make_affinity_labels(jobs, num_workers=args.workers,
+                                   **cfg.affinity_label_cfg)
+    barrier()
+    out_dir = os.path.dirname(jobs[0].out_path) if jobs else '-'
+    print(f'rank {os.environ.get("RANK", 0)}: wrote {written} files; {len(jobs)} images '
+          f'in {out_dir}')
+
+
+if __name__ == '__main__':
+    main()

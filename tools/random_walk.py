@@ -1,0 +1,71 @@
+"""Random-walk pseudo labels from a trained AffinityNet (PSA step 4).
+
+Runs the config's test loop on CHECKPOINT: for every image of the test dataset
+the random walk propagates its CAMs (``data_prefix['cam_path']``) with the
+predicted affinities. Writes ``{work_dir}/rw_pseudo_labels/{id}.png`` (and
+``rw_crf_pseudo_labels`` with ``--crf``) and, when the dataset has ground
+truth, ``{work_dir}/rw_metrics.json``. Images already written are skipped, so
+an interrupted run resumes; the metrics always cover every image.
+
+Examples::
+
+    python tools/random_walk.py CONFIG CHECKPOINT
+    python tools/random_walk.py CONFIG CHECKPOINT --crf       # also RW + dense CRF
+    torchrun --nproc_per_node=2 tools/random_walk.py CONFIG CHECKPOINT --launcher pytorch
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from mmwsss.utils import load_config
+
+SAVE_HOOK = 'SavePseudoLabelHook'
+CRF_FIELD, CRF_DIR = 'pred_crf_sem_seg', 'rw_crf_pseudo_labels'
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='AffinityNet config')
+    parser.add_argument('checkpoint', help='AffinityNet checkpoint')
+    parser.add_argument('--work-dir', help='folder for logs and outputs')
+    parser.add_argument('--crf', action='store_true',
+                        help=f'also refine the labels with the dense CRF ({CRF_DIR})')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. model.test_cfg.beta=10')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    """Build the runner, run the random walk and say where the results are."""
+    args = parse_args()
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    cfg.load_from = args.checkpoint
+    save_hooks = [hook for hook in cfg.get('custom_hooks') or []
+                  if hook.get('type') == SAVE_HOOK]
+    if not save_hooks:
+        raise KeyError(f'config {args.config} has no {SAVE_HOOK} in custom_hooks')
+    if args.crf:
+        cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, crf=True)
+        for hook in save_hooks:
+            hook['label_dirs'] = dict(hook.get('label_dirs') or {}, **{CRF_FIELD: CRF_DIR})
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    for hook in save_hooks:
+        for folder in list(hook.get('label_dirs', {}).values()) + [hook.get('metrics_file')]:
+            if folder:
+                runner.logger.info(f'output: {osp.join(runner.work_dir, folder)}')
+
+
+if __name__ == '__main__':
+    main()
