@@ -1,81 +1,95 @@
-"""Run the main job on the built-in demo dataset (what `make demo` calls).
+"""Run the PSA pipeline on the built-in demo dataset (what `make demo` calls).
 
-Generates the demo dataset if missing, then runs each available stage as its
-own process (each stage is an ordinary config that also runs alone):
+Generates the demo dataset if missing, then runs each stage as its own process
+(every stage is an ordinary config that also runs alone) under one work dir:
 
-1. CAM classifier training (narrow ResNet-38 from scratch);
-2. multi-scale CAM inference on the training images, CAM-only pseudo labels,
-   their mIoU and the background-threshold sweep.
+1. ``cam/``: CAM classifier training (narrow ResNet-38 from scratch), then
+   multi-scale CAMs, CAM-only pseudo labels and their scores on train;
+2. ``cam/affinity_scores_alpha4-32``: affinity labels (dense CRF on the CAMs);
+3. ``rw/``: AffinityNet training, then the random walk (its hook) writes the
+   pseudo labels of train, with and without dense CRF, and their scores;
+4. ``seg/``: DeepLabV3+ trained on the random-walk pseudo labels, scored on val;
+5. the per-stage table of ``tools/leaderboard.py``.
 
-Prints where it wrote its outputs and the figures it measured.
+Stages whose outputs exist are skipped, so a rerun after an interruption goes on
+from the first unfinished stage. Prints where it wrote its outputs.
 """
 import argparse
-import json
-import os
 import os.path as osp
 import subprocess
 import sys
 import time
+from typing import Callable, List, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CAM_CONFIG = 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
+AFFINITY_CONFIG = 'configs/psa/affinitynet_wideresnet38-w0.125_1xb8-8e_demo-112x112.py'
+SEG_CONFIG = 'configs/seg/deeplabv3plus_wideresnet38-w0.125_1xb16-1k_demo-pseudo-112x112.py'
+WORK_DIR = 'work_dirs/demo'  # the demo configs read earlier stages' outputs from here
+DATA_ROOT = 'data/demo'
 
 
-def run(command: list) -> None:
+def run(command: List[str]) -> None:
     """Run a command from the repository root, failing loudly."""
     print('$ ' + ' '.join(command), flush=True)
     subprocess.run(command, cwd=REPO, check=True)
 
 
-def last_checkpoint(work_dir: str) -> str:
-    """Path of the latest checkpoint mmengine recorded in ``work_dir``."""
-    record = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(record):
-        raise FileNotFoundError(f'no checkpoint recorded in {record}')
-    with open(record) as file:
-        return file.read().strip()
+def stages(python: str) -> List[Tuple[str, str, Callable[[], None]]]:
+    """The demo stages: (name, file whose existence marks it done, action)."""
+    cam, rw, seg = (osp.join(WORK_DIR, name) for name in ('cam', 'rw', 'seg'))
+    pseudo_labels = osp.join(REPO, rw, 'rw_pseudo_labels')
+    seg_option = f'train_dataloader.dataset.data_prefix.seg_map_path={pseudo_labels}'
+    return [
+        ('demo data', osp.join(DATA_ROOT, 'meta.json'),
+         lambda: run([python, 'tools/generate_demo_data.py', DATA_ROOT])),
+        ('CAM training', osp.join(cam, 'epoch_40.pth'),
+         lambda: run([python, 'tools/train.py', CAM_CONFIG, '--work-dir', cam])),
+        ('CAM inference', osp.join(cam, 'cam_metrics.json'),
+         lambda: run([python, 'tools/test.py', CAM_CONFIG, osp.join(cam, 'epoch_40.pth'),
+                      '--work-dir', cam])),
+        # the tool skips images already written, so it shares the next stage's marker
+        ('affinity labels', osp.join(rw, 'rw_metrics.json'),
+         lambda: run([python, 'tools/make_affinity_labels.py', AFFINITY_CONFIG,
+                      '--workers', '2'])),
+        ('AffinityNet + random walk', osp.join(rw, 'rw_metrics.json'),
+         lambda: run([python, 'tools/train.py', AFFINITY_CONFIG, '--work-dir', rw])),
+        ('segmentation training', osp.join(seg, 'iter_1000.pth'),
+         lambda: run([python, 'tools/train.py', SEG_CONFIG, '--work-dir', seg,
+                      '--cfg-options', seg_option])),
+        ('segmentation evaluation', osp.join(seg, 'seg_metrics.json'),
+         lambda: run([python, 'tools/test.py', SEG_CONFIG, osp.join(seg, 'iter_1000.pth'),
+                      '--work-dir', seg])),
+    ]
 
 
 def main() -> None:
-    """Run the demo stages and summarise."""
+    """Run the stages not yet done, then print the table and the outputs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--data-root', default='data/demo')
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
-    work_dir = osp.join(REPO, args.work_dir)
-    data_root = osp.join(REPO, args.data_root)
-    python = sys.executable
+    parser.parse_args()
     timings = {}
-
-    start = time.time()
-    if not osp.isfile(osp.join(data_root, 'meta.json')):
-        run([python, 'tools/generate_demo_data.py', data_root, '--seed', str(args.seed)])
-    timings['data'] = time.time() - start
-
-    cam_dir = osp.join(work_dir, 'cam')
-    data_option = f'train_dataloader.dataset.data_root={data_root}'
-    test_option = f'test_dataloader.dataset.data_root={data_root}'
-    start = time.time()
-    run([python, 'tools/train.py', CAM_CONFIG, '--work-dir', cam_dir,
-         '--cfg-options', data_option, test_option])
-    timings['cam_train'] = time.time() - start
-    start = time.time()
-    run([python, 'tools/test.py', CAM_CONFIG, last_checkpoint(cam_dir), '--work-dir',
-         cam_dir, '--cfg-options', data_option, test_option])
-    timings['cam_infer'] = time.time() - start
-
-    with open(osp.join(cam_dir, 'cam_metrics.json')) as file:
-        metrics = json.load(file)
-    print('\n== demo results (train split, CAM-only pseudo labels) ==')
-    print(f'CAM mIoU at bg 0.20: {metrics["mIoU"]:.2f}')
-    print(f'best of the threshold sweep: {metrics["best_mIoU"]:.2f} '
-          f'at bg {metrics["best_bg_threshold"]:.2f}')
-    print('times (s): ' + ', '.join(f'{k} {v:.0f}' for k, v in timings.items()))
-    print('\noutputs:')
-    for name in ('cams', 'cam_pseudo_labels', 'cam_metrics.json',
-                 'cam_metrics_sweep.png'):
-        print(f'  {osp.relpath(osp.join(cam_dir, name), os.getcwd())}')
+    for name, marker, action in stages(sys.executable):
+        if osp.exists(osp.join(REPO, marker)):
+            print(f'== {name}: done ({marker} exists), skipped', flush=True)
+            continue
+        print(f'== {name}', flush=True)
+        start = time.time()
+        action()
+        timings[name] = time.time() - start
+    run([sys.executable, 'tools/leaderboard.py', WORK_DIR, '--dataset', 'demo',
+         '--pretraining', 'none'])
+    print('\ntimes (s): ' + ', '.join(f'{k} {v:.0f}' for k, v in timings.items()))
+    print(f'\noutputs under {WORK_DIR}/:')
+    for path, what in (
+            ('cam/cams/', 'CAMs, one .npz per image'),
+            ('cam/cam_pseudo_labels/', 'CAM-only pseudo labels'),
+            ('cam/cam_metrics.json', 'CAM scores and background sweep (+ _sweep.png)'),
+            ('rw/rw_pseudo_labels/', 'random-walk pseudo labels'),
+            ('rw/rw_crf_pseudo_labels/', 'random walk + dense CRF'),
+            ('rw/rw_metrics.json', 'their scores'),
+            ('seg/seg_metrics.json', 'segmentation val scores'),
+            ('leaderboard.md', 'the table above')):
+        print(f'  {osp.join(WORK_DIR, path):<40} {what}')
 
 
 if __name__ == '__main__':
