@@ -11,7 +11,6 @@ MMCV_VERSION ?= 2.1.0
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.mmwsss-installed
-DEMO_DIR ?= work_dirs/demo
 
 .PHONY: setup demo test clean-venv
 
@@ -37,7 +36,7 @@ $(STAMP): $(VENV)/.mmcv setup.py
 	touch $@
 
 demo: $(STAMP)
-	$(PY) tools/run_demo.py --work-dir $(DEMO_DIR)
+	$(PY) tools/run_demo.py
 
 # One thread per process: the tests are small, and several torch processes
 # (tools run in subprocesses, torchrun ranks) must not oversubscribe the cores.
