@@ -10,13 +10,17 @@ process, on the same config, seed and schedule; val mIoU from the test loop):
   from the image-level labels (``ImageLabelEncHead``) and from the pseudo-label
   histogram (MMSeg's ``EncHead`` behaviour).
 
-Also scores the pseudo labels themselves on the train split. Prints a table,
-the wall time of each run, and writes ``{work_dir}/seg_stage_demo.json``.
+The models' backbone is initialised from the demo CAM classifier
+(``--cam-checkpoint``). Also scores the pseudo labels themselves on the train
+split. Prints a table with the wall time of each run and writes
+``{work_dir}/seg_stage_demo.json``. A run already done with the same training
+masks is not repeated (its ``seg_stage_demo_run.json`` is read back); ``--runs``
+selects runs, e.g. to train them in parallel processes.
 
 Example::
 
-    python benchmarks/seg_stage_demo.py --pseudo-labels work_dirs/demo/rw/pseudo_labels \\
-        --work-dir work_dirs/demo
+    python benchmarks/seg_stage_demo.py --pseudo-labels work_dirs/demo/rw/rw_pseudo_labels \\
+        --cam-checkpoint work_dirs/demo/cam/epoch_40.pth --work-dir work_dirs/demo
 """
 import argparse
 import json
@@ -67,13 +71,19 @@ def last_checkpoint(work_dir: str) -> str:
 
 def train_and_test(name: str, config: str, masks: str, extra: List[str],
                    args: argparse.Namespace) -> Dict[str, float]:
-    """Train one run, test it on val; return its val mIoU and wall times."""
+    """Train one run and test it on val, unless done; return its val mIoU and times."""
     work_dir = osp.join(args.work_dir, name)
+    masks_dir = args.pseudo_labels if masks == 'pseudo' else 'SegmentationClass'
+    record = osp.join(work_dir, 'seg_stage_demo_run.json')
+    if osp.isfile(record):
+        with open(record) as file:
+            result = json.load(file)
+        if result['masks_dir'] == masks_dir:
+            return result
     options = [f'train_dataloader.dataset.data_root={args.data_root}',
                f'val_dataloader.dataset.data_root={args.data_root}',
                f'test_dataloader.dataset.data_root={args.data_root}',
-               'train_dataloader.dataset.data_prefix.seg_map_path='
-               + (args.pseudo_labels if masks == 'pseudo' else 'SegmentationClass'),
+               f'train_dataloader.dataset.data_prefix.seg_map_path={masks_dir}',
                # no validation during training: the test loop scores val once
                'train_cfg.val_interval=1000000000',
                f'model.backbone.init_cfg.checkpoint={args.cam_checkpoint}',
@@ -85,7 +95,10 @@ def train_and_test(name: str, config: str, masks: str, extra: List[str],
                   '--work-dir', work_dir, '--cfg-options'] + options)
     with open(osp.join(work_dir, 'seg_metrics.json')) as file:
         miou = float(json.load(file)['mIoU'])
-    return dict(mIoU=miou, train_s=round(train_s, 1), test_s=round(test_s, 1))
+    result = dict(mIoU=miou, train_s=round(train_s, 1), test_s=round(test_s, 1),
+                  masks_dir=masks_dir)
+    save_json(result, record)
+    return result
 
 
 def main() -> None:
@@ -99,6 +112,7 @@ def main() -> None:
     parser.add_argument('--data-root', default='data/demo')
     parser.add_argument('--experiments', nargs='+', choices=sorted(EXPERIMENTS),
                         default=sorted(EXPERIMENTS))
+    parser.add_argument('--runs', nargs='+', help='only these runs (work-dir names)')
     parser.add_argument('--cfg-options', nargs='+', default=None,
                         help='extra overrides for every run, e.g. train_cfg.max_iters=200')
     args = parser.parse_args()
@@ -121,10 +135,13 @@ def main() -> None:
                                    osp.join(args.data_root, 'SegmentationClass'),
                                    train_ids, classes)
     summary = dict(pseudo_labels=args.pseudo_labels, pseudo_label_train_mIoU=pseudo['mIoU'])
-    for experiment in args.experiments:
-        for name, config, masks, extra in EXPERIMENTS[experiment]:
-            summary[name] = dict(train_masks=masks, config=config,
-                                 **train_and_test(name, config, masks, extra, args))
+    runs = [run for experiment in args.experiments for run in EXPERIMENTS[experiment]
+            if not args.runs or run[0] in args.runs]
+    for name, config, masks, extra in runs:
+        summary[name] = dict(train_masks=masks, config=config,
+                             **train_and_test(name, config, masks, extra, args))
+    if args.runs:
+        return
     save_json(summary, osp.join(args.work_dir, 'seg_stage_demo.json'))
 
     print(f'\n== segmentation stage on the demo (val mIoU, {len(train_ids)} train images) ==')

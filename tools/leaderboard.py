@@ -7,12 +7,14 @@ prints the table and writes it to ``{work_dir}/leaderboard.md``.
 Examples::
 
     python tools/leaderboard.py work_dirs/psa_voc12
-    python tools/leaderboard.py work_dirs/demo --dataset demo --pretraining none
+    python tools/leaderboard.py work_dirs/demo --dataset demo \
+        --pretraining none 'seg=demo CAM classifier'
 """
 import argparse
 import os.path as osp
 
 from mmwsss.evaluation.leaderboard import leaderboard_table
+from mmwsss.evaluation.published_results import STAGES
 from mmwsss.utils import atomic_path
 
 
@@ -22,16 +24,23 @@ def main() -> None:
     parser.add_argument('work_dir', help='work dir with cam/, rw/, seg/ results')
     parser.add_argument('--dataset', default='VOC12',
                         help='dataset name of our splits (e.g. VOC12, demo)')
-    parser.add_argument('--pretraining', default='ImageNet',
-                        help='initialisation of our networks (e.g. ImageNet, none)')
+    parser.add_argument('--pretraining', nargs='+', default=['ImageNet'],
+                        help='initialisation of our networks (e.g. ImageNet, none); '
+                        'STAGE=TEXT entries (stages cam, pseudo, seg) override it '
+                        'for one stage')
     parser.add_argument('--out', help='Markdown file (default: {work_dir}/leaderboard.md)')
     args = parser.parse_args()
+    pretraining = dict(item.split('=', 1) if '=' in item else ('default', item)
+                       for item in args.pretraining)
+    unknown = set(pretraining) - set(STAGES) - {'default'}
+    if unknown:
+        parser.error(f'--pretraining: unknown stage {sorted(unknown)}; stages: {list(STAGES)}')
     if not osp.isdir(args.work_dir):
         raise FileNotFoundError(f'work dir not found: {args.work_dir}')
     text = (f'# Results of {args.work_dir} beside the published ones\n\n'
             'Pseudo labels are scored on the train split, segmentation on val '
             '(mIoU in %, 255 ignored).\n\n'
-            + leaderboard_table(args.work_dir, args.dataset, args.pretraining))
+            + leaderboard_table(args.work_dir, args.dataset, pretraining))
     print(text, end='')
     out = args.out or osp.join(args.work_dir, 'leaderboard.md')
     with atomic_path(out) as tmp:

@@ -5,7 +5,7 @@ Generates the demo dataset if missing, then runs each stage as its own process
 
 1. ``cam/``: CAM classifier training (narrow ResNet-38 from scratch), then
    multi-scale CAMs, CAM-only pseudo labels and their scores on train;
-2. ``cam/affinity_scores_alpha4-32``: affinity labels (dense CRF on the CAMs);
+2. ``cam/affinity_scores_alpha1-8``: affinity labels (dense CRF on the CAMs);
 3. ``rw/``: AffinityNet training, then the random walk (its hook) writes the
    pseudo labels of train, with and without dense CRF, and their scores;
 4. ``seg/``: DeepLabV3+ trained on the random-walk pseudo labels, scored on val;

@@ -3,7 +3,7 @@ import json
 import os.path as osp
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 from .published_results import PUBLISHED_RESULTS, STAGES, Result
 
@@ -14,6 +14,9 @@ COLUMNS = ('stage', 'result', 'mIoU', 'split', 'settings', 'CRF', 'pretraining',
            'source')
 
 Row = Tuple[str, ...]
+Pretraining = Union[str, Mapping[str, str]]
+"""Initialisation of our networks: one text for every stage, or per stage key
+of :data:`STAGES` with the key ``'default'`` for the others."""
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,22 @@ def _lookup(data: dict, keys: Sequence[str]) -> Optional[object]:
     return data
 
 
-def our_rows(work_dir: str, dataset: str, pretraining: str,
+def _pretraining_of(pretraining: Pretraining, stage: str) -> str:
+    """The pretraining text of one stage."""
+    if isinstance(pretraining, str):
+        return pretraining
+    return pretraining.get(stage, pretraining.get('default', 'not stated'))
+
+
+def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
              files: Sequence[StageResultFile] = STAGE_RESULT_FILES) -> List[Row]:
     """Table rows of the result files found in a work dir.
 
     Args:
         work_dir: Work dir holding ``cam/``, ``rw/``, ``seg/`` ...
         dataset: Dataset name for the split column (``'VOC12'``, ``'demo'``).
-        pretraining: Initialisation of our networks (``'ImageNet'``, ``'none'``).
+        pretraining: Initialisation of our networks (``'ImageNet'``, ``'none'``,
+            or per stage, see :data:`Pretraining`).
         files: Expected result files.
 
     Returns:
@@ -117,8 +128,8 @@ def our_rows(work_dir: str, dataset: str, pretraining: str,
             if spec.required:
                 settings = re.sub(r'\{[^}]*\}', '?', spec.settings)
                 rows.append((STAGES[spec.stage], spec.method, MISSING,
-                             f'{dataset} {spec.split}', settings, spec.crf, pretraining,
-                             spec.path))
+                             f'{dataset} {spec.split}', settings, spec.crf,
+                             _pretraining_of(pretraining, spec.stage), spec.path))
             continue
         metrics = _read_json(path)
         value = _lookup(metrics, spec.key)
@@ -132,8 +143,8 @@ def our_rows(work_dir: str, dataset: str, pretraining: str,
         except KeyError as error:
             raise KeyError(f'{path} has no {error} for the settings column') from error
         rows.append((STAGES[spec.stage], spec.method, f'{float(value):.2f}',
-                     f'{dataset} {spec.split}', settings, spec.crf, pretraining,
-                     spec.path))
+                     f'{dataset} {spec.split}', settings, spec.crf,
+                     _pretraining_of(pretraining, spec.stage), spec.path))
     return rows
 
 
@@ -145,7 +156,7 @@ def published_row(result: Result) -> Row:
 
 def leaderboard_table(work_dir: str,
                       dataset: str = 'VOC12',
-                      pretraining: str = 'ImageNet',
+                      pretraining: Pretraining = 'ImageNet',
                       published: Sequence[Result] = PUBLISHED_RESULTS,
                       files: Sequence[StageResultFile] = STAGE_RESULT_FILES) -> str:
     """Markdown table: per stage, our numbers first, then the published ones.
@@ -153,7 +164,7 @@ def leaderboard_table(work_dir: str,
     Args:
         work_dir: Work dir with the stage results.
         dataset: Dataset name for our split column.
-        pretraining: Initialisation of our networks.
+        pretraining: Initialisation of our networks (see :data:`Pretraining`).
         published: Published results to place beside ours.
         files: Expected result files of the work dir.
 

@@ -101,10 +101,12 @@ def test_published_results_are_complete() -> None:
 def test_tool_prints_and_writes_markdown(work_dir: Path) -> None:
     result = subprocess.run(
         [sys.executable, 'tools/leaderboard.py', str(work_dir), '--dataset', 'demo',
-         '--pretraining', 'none'], cwd=REPO_ROOT, capture_output=True, text=True,
-        timeout=120)
+         '--pretraining', 'none', 'seg=demo CAM classifier'], cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     written = (work_dir / 'leaderboard.md').read_text()
     assert written in result.stdout
     assert '| segmentation | ours: segmentation | 55.31 | demo val |' in written
+    assert '| no | demo CAM classifier | seg/seg_metrics.json |' in written
+    assert '| no | none | cam/cam_metrics.json |' in written
     assert '| refined pseudo labels | PSA random walk | 61.0 | VOC12 train (1,464) |' in written

@@ -12,9 +12,11 @@ def _files(folder: Path) -> dict:
 
 def test_make_affinity_labels_tool(demo_root: Path, fake_cams: Path,
                                    fake_affinity_scores: Path, tmp_path: Path) -> None:
+    # the fixture's alphas (the library defaults, PSA's), not the demo config's
     command = [sys.executable, 'tools/make_affinity_labels.py', AFFINITY_CONFIG,
                '--workers', '2', '--cfg-options',
-               *affinity_options(demo_root, fake_cams, tmp_path)]
+               *affinity_options(demo_root, fake_cams, tmp_path),
+               'affinity_label_cfg.low_alpha=4', 'affinity_label_cfg.high_alpha=32']
     result = run_tool(command)
     assert 'wrote 24 files' in result.stdout
     assert _files(tmp_path) == _files(fake_affinity_scores)

@@ -8,8 +8,12 @@ data_root = 'data/demo'
 crop_size = (112, 112)
 cam_work_dir = 'work_dirs/demo/cam'
 cam_dir = cam_work_dir + '/cams'
-affinity_label_cfg = dict(low_alpha=4, high_alpha=32)
-affinity_dir = cam_work_dir + '/affinity_scores_alpha4-32'
+# The demo CAMs are broader than PSA's VOC CAMs (best constant background score
+# 0.55 instead of 0.2), so the alphas are rescaled to them: with low alpha 1 the
+# background (1 - M) ** 1 beats a CAM M below 0.5 (PSA's 4: below 0.28), with
+# high alpha 8 below 0.2 (PSA's 32: below 0.08). See configs/psa/README.md.
+affinity_label_cfg = dict(low_alpha=1, high_alpha=8)
+affinity_dir = cam_work_dir + '/affinity_scores_alpha1-8'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAffinityScores'),

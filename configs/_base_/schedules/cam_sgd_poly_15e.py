@@ -2,10 +2,9 @@
 # ResNet-38 trains at lr 0.01 (the README's 0.1 is for VGG-16). New layers get
 # 10x lr, backbone biases 2x without decay (SPEC section 1).
 # Official quirk: PSA's optimizer passes the weight decay into SGD's momentum
-# slot, so it trains with momentum 5e-4 and no weight decay. mmwsss uses proper
-# momentum 0.9 and weight decay 5e-4; to reproduce the quirk exactly use
-# --cfg-options optim_wrapper.optimizer.momentum=0.0005
-#               optim_wrapper.optimizer.weight_decay=0
+# slot (its parameter groups still set the weight decay), so it trains with
+# momentum 5e-4, i.e. effectively without momentum. mmwsss uses momentum 0.9;
+# to reproduce the quirk use --cfg-options optim_wrapper.optimizer.momentum=0.0005
 max_epochs = 15
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -13,8 +13,7 @@ from torch.utils.data import DataLoader
 
 from mmwsss.evaluation.folder_evaluation import evaluate_label_folder
 from mmwsss.utils import atomic_path, save_json, save_label_png
-from mmwsss.visualization import label_overlay
-from mmwsss.visualization.affinity_picture import affinity_picture
+from mmwsss.visualization import affinity_picture, label_overlay
 
 
 @HOOKS.register_module()

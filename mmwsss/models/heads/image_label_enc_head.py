@@ -57,6 +57,9 @@ class ImageLabelEncHead(EncHead):
     ``data_sample.gt_img_labels`` (background counted present), see
     :func:`image_label_se_targets`. The pixel loss (``loss_ce``) is computed on
     ``gt_sem_seg`` (the pseudo labels) and everything else is ``EncHead``'s.
+    The image-level labels describe the whole image: after a random crop they
+    may name a class that lies outside the crop, where the histogram target
+    would say absent.
 
     Args:
         se_target: ``'image_labels'`` (default), or ``'histogram'`` for MMSeg's

@@ -1,27 +1,25 @@
 """AffinityNet: pixel affinities learnt from CAM-derived labels, and the random walk."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import mmcv
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
-from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
+from mmwsss.models.segmentors.wsss_segmentor import WSSSSegmentor
 from mmwsss.ops.affinity import mean_neighbour_affinity
 from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.random_walk import (random_walk, random_walk_input,
                                     random_walk_scores_to_image)
 
-DEFAULT_TEST_CFG = dict(bg_alpha=16.0, beta=8.0, num_iters=256, stride=8, crf=False)
 """Random-walk settings of PSA (SPEC section 5); ``crf`` adds the "+dCRF" labels."""
 
 
 @MODELS.register_module()
-class AffinityNet(BaseSegmentor):
+class AffinityNet(WSSSSegmentor):
     """AffinityNet of PSA (SPEC sections 4, 5): backbone + :class:`AffinityHead`.
 
     ``loss`` trains the affinities on ``gt_affinity_label`` (labels at the
@@ -63,25 +61,7 @@ class AffinityNet(BaseSegmentor):
         init_cfg: Initialisation config.
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 decode_head: ConfigType,
-                 data_preprocessor: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
-        self.decode_head = MODELS.build(decode_head)
-        self.train_cfg = train_cfg
-        self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
-        unknown = set(self.test_cfg) - set(DEFAULT_TEST_CFG)
-        if unknown:
-            raise KeyError(f'unknown AffinityNet test_cfg keys: {sorted(unknown)}')
-
-    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Backbone features of images (B, 3, H, W)."""
-        return tuple(self.backbone(inputs))
+    DEFAULT_TEST_CFG = dict(bg_alpha=16.0, beta=8.0, num_iters=256, stride=8, crf=False)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Affinity features (B, D, h, w)."""
@@ -91,10 +71,6 @@ class AffinityNet(BaseSegmentor):
                  data_samples: Optional[List[SegDataSample]] = None) -> Tensor:
         """Affinity features (B, D, h, w) (``tensor`` mode)."""
         return self.encode_decode(inputs, [])
-
-    def loss(self, inputs: Tensor, data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
-        """Pair affinity loss on ``gt_affinity_label``."""
-        return self.decode_head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
 
     def image_affinity(self, img: Tensor) -> Tuple[Tensor, Tuple[int, int]]:
         """Affinities of one whole image, zero-padded to a multiple of the stride.

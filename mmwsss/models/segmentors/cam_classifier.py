@@ -1,21 +1,18 @@
 """Classifier trained on image-level labels whose prediction is CAMs."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 from mmengine.structures import PixelData
-from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
+from mmwsss.models.segmentors.wsss_segmentor import WSSSSegmentor
 from mmwsss.ops.cam import (cam_pseudo_label, merge_multiscale_cams,
                             multiscale_flip_inputs, normalize_cams)
 
-DEFAULT_TEST_CFG = dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, bg_score=0.2)
-
 
 @MODELS.register_module()
-class CAMClassifier(BaseSegmentor):
+class CAMClassifier(WSSSSegmentor):
     """Multi-label classifier (any MMSeg backbone + :class:`CAMHead`).
 
     ``loss`` trains the classifier on ``gt_img_labels``. ``predict`` runs the
@@ -36,33 +33,11 @@ class CAMClassifier(BaseSegmentor):
         init_cfg: Initialisation config.
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 decode_head: ConfigType,
-                 data_preprocessor: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
-        self.decode_head = MODELS.build(decode_head)
-        self.train_cfg = train_cfg
-        self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
-        unknown = set(self.test_cfg) - set(DEFAULT_TEST_CFG)
-        if unknown:
-            raise KeyError(f'unknown CAMClassifier test_cfg keys: {sorted(unknown)}')
-
-    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Backbone features of images (B, 3, H, W)."""
-        return tuple(self.backbone(inputs))
+    DEFAULT_TEST_CFG = dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, bg_score=0.2)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Raw single-scale CAMs (B, C, h, w) at feature resolution."""
         return self.decode_head.cams(self.extract_feat(inputs))
-
-    def loss(self, inputs: Tensor, data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
-        """Multi-label classification losses."""
-        return self.decode_head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
 
     def _forward(self, inputs: Tensor,
                  data_samples: Optional[List[SegDataSample]] = None) -> Tensor:

@@ -66,6 +66,9 @@ class CRFSegTTAModel(SegTTAModel):
         for views in data_samples_list:
             probs = torch.stack([self._probabilities(view) for view in views]).mean(0)
             first = views[0]
+            if 'img_path' not in first:
+                raise KeyError("CRFSegTTAModel reads the image from the sample's "
+                               'img_path: keep img_path in the pack meta_keys')
             image = mmcv.imread(first.img_path, channel_order='rgb')
             if image.shape[:2] != tuple(probs.shape[1:]):
                 raise ValueError(
