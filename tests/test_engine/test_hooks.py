@@ -68,7 +68,7 @@ def test_progress_bar_hook_counts(tmp_path: Path, capsys) -> None:
 
 def test_save_metrics_hook_accepts_numpy_scalars(tmp_path: Path) -> None:
     # MMSeg's IoUMetric returns np.float32 values
-    metrics = {'aAcc': np.float32(91.25), 'mIoU': np.float64(55.5), 'mAcc': 60.0}
+    metrics = {'aAcc': np.float32(91.25), 'mIoU': np.float32(69.17), 'mAcc': 60.0}
     SaveMetricsHook(filename='seg_metrics.json').after_test_epoch(_runner(tmp_path), metrics)
     assert json.loads((tmp_path / 'seg_metrics.json').read_text()) == {
-        'aAcc': 91.25, 'mIoU': 55.5, 'mAcc': 60.0}
+        'aAcc': 91.25, 'mIoU': 69.17, 'mAcc': 60.0}

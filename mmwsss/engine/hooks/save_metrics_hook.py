@@ -34,8 +34,10 @@ class SaveMetricsHook(Hook):
         if not is_main_process() or not metrics:
             return
         path = osp.join(runner.work_dir, self.filename)
-        # MMSeg's IoUMetric returns numpy scalars, which JSON cannot hold
-        metrics = {key: value.item() if isinstance(value, np.generic) else value
+        # MMSeg's IoUMetric returns numpy scalars, which JSON cannot hold; str()
+        # gives a float32 its shortest decimal (69.17, not 69.16999816894531)
+        metrics = {key: float(str(value)) if isinstance(value, np.floating)
+                   else value.item() if isinstance(value, np.generic) else value
                    for key, value in metrics.items()}
         save_json(metrics, path)
         curve = {float(key[len(SWEEP_PREFIX):]): value
