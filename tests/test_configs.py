@@ -1,4 +1,4 @@
-"""Every config under configs/ loads and builds."""
+"""Every config under configs/ loads and builds; every pipeline's stages resolve."""
 from pathlib import Path
 
 import pytest
@@ -6,6 +6,7 @@ from mmengine.config import Config
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 
 import mmwsss  # noqa: F401
+from mmwsss.engine.pipeline import is_pipeline_config, parse_stages
 from tests.conftest import REPO_ROOT
 
 CONFIGS = sorted(p for p in (REPO_ROOT / 'configs').rglob('*.py')
@@ -29,6 +30,10 @@ def _pipelines(cfg: Config):
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
 def test_config_builds(path: Path) -> None:
     cfg = Config.fromfile(str(path))
+    if is_pipeline_config(cfg):
+        stages = parse_stages(cfg)
+        assert stages and all(Path(stage.config) in CONFIGS for stage in stages)
+        return
     assert cfg.get('custom_imports', {}).get('imports') == ['mmwsss']
     if 'model' in cfg:
         model = MODELS.build(cfg.model)

@@ -11,11 +11,9 @@ Examples::
         --pretraining none 'seg=demo CAM classifier'
 """
 import argparse
-import os.path as osp
 
-from mmwsss.evaluation.leaderboard import leaderboard_table
+from mmwsss.evaluation.leaderboard import write_leaderboard
 from mmwsss.evaluation.published_results import STAGES
-from mmwsss.utils import atomic_path
 
 
 def main() -> None:
@@ -35,16 +33,8 @@ def main() -> None:
     unknown = set(pretraining) - set(STAGES) - {'default'}
     if unknown:
         parser.error(f'--pretraining: unknown stage {sorted(unknown)}; stages: {list(STAGES)}')
-    if not osp.isdir(args.work_dir):
-        raise FileNotFoundError(f'work dir not found: {args.work_dir}')
-    text = (f'# Results of {args.work_dir} beside the published ones\n\n'
-            'Pseudo labels are scored on the train split, segmentation on val '
-            '(mIoU in %, 255 ignored).\n\n'
-            + leaderboard_table(args.work_dir, args.dataset, pretraining))
+    text, out = write_leaderboard(args.work_dir, args.dataset, pretraining, args.out)
     print(text, end='')
-    out = args.out or osp.join(args.work_dir, 'leaderboard.md')
-    with atomic_path(out) as tmp:
-        tmp.write_text(text)
     print(f'\nwritten to {out}')
 
 

@@ -11,15 +11,12 @@ Examples::
     torchrun --nproc_per_node=4 tools/make_affinity_labels.py CONFIG --launcher pytorch
 """
 import argparse
-import copy
 import os
 
 from mmengine.config import DictAction
 from mmengine.dist import barrier
-from mmseg.registry import DATASETS
-from mmseg.utils import register_all_modules
 
-from mmwsss.engine.make_affinity_labels import jobs_from_data_list, make_affinity_labels
+from mmwsss.engine.make_affinity_labels import jobs_from_config, make_affinity_labels
 from mmwsss.utils import load_config
 
 
@@ -41,14 +38,10 @@ def main() -> None:
     """Build the image list from the config and write the scores."""
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, launcher=args.launcher)
-    register_all_modules(init_default_scope=True)
     if 'affinity_label_cfg' not in cfg:
         raise KeyError(f'config {args.config} has no affinity_label_cfg '
                        '(low_alpha, high_alpha)')
-    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
-    dataset_cfg.update(pipeline=[], check_files=False)
-    dataset = DATASETS.build(dataset_cfg)
-    jobs = jobs_from_data_list([dataset.get_data_info(i) for i in range(len(dataset))])
+    jobs = jobs_from_config(cfg)
     # ranks come from torchrun's RANK / WORLD_SIZE, with or without --launcher
     written = make_affinity_labels(jobs, num_workers=args.workers,
                                    **cfg.affinity_label_cfg)

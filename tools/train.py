@@ -1,17 +1,24 @@
-"""Train a model (or run a stage) from an mmengine config.
+"""Train a model (or run a stage, or a whole pipeline) from an mmengine config.
+
+A pipeline config (one with ``stages``, see :mod:`mmwsss.engine.pipeline`)
+runs its stages in order under one work dir, skipping finished steps;
+``--cfg-options STAGE.key=value`` reaches one stage.
 
 Examples::
 
     python tools/train.py configs/cam/<config>.py
+    python tools/train.py configs/psa/psa-pipeline_<...>.py --cfg-options cam.train_cfg.max_epochs=2
     python tools/train.py CONFIG --work-dir work_dirs/x --cfg-options train_cfg.max_epochs=2
     tools/dist_train.sh CONFIG 4        # torchrun, --launcher pytorch
 """
 import argparse
 import os
+import os.path as osp
 
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmwsss.engine.pipeline import is_pipeline_config, run_pipeline
 from mmwsss.utils import load_config
 
 
@@ -21,7 +28,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='folder for logs, checkpoints and outputs')
     parser.add_argument('--resume', action='store_true',
-                        help='resume from the latest checkpoint in the work dir')
+                        help='resume from the latest checkpoint in the work dir '
+                        '(pipelines always resume)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. train_cfg.max_epochs=2')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -33,8 +41,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
-    """Build the runner and train."""
+    """Build the runner and train, or run the pipeline."""
     args = parse_args()
+    if osp.isfile(args.config) and is_pipeline_config(Config.fromfile(args.config)):
+        run_pipeline(args.config, args.cfg_options, args.work_dir, args.launcher)
+        return
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     if args.resume:
         cfg.resume = True

@@ -2,8 +2,9 @@
 from .hooks import ProgressBarHook, SaveCAMHook, SaveMetricsHook
 from .hooks import RandomWalkHook, SavePseudoLabelHook
 from .make_affinity_labels import make_affinity_labels
+from .pipeline import is_pipeline_config, run_pipeline
 
 __all__ = [
     'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
-    'SavePseudoLabelHook', 'make_affinity_labels'
+    'SavePseudoLabelHook', 'make_affinity_labels', 'is_pipeline_config', 'run_pipeline'
 ]

@@ -6,6 +6,7 @@ the two score maps are stored (:mod:`mmwsss.utils.affinity_io`). The work is
 spread over a process pool and, under torchrun, over ranks; images already
 written are skipped, so an interrupted run resumes.
 """
+import copy
 import multiprocessing
 import os
 import os.path as osp
@@ -13,6 +14,9 @@ from typing import List, NamedTuple, Optional, Sequence
 
 import mmcv
 import numpy as np
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmseg.registry import DATASETS
 from tqdm import tqdm
 
 from mmwsss.ops.affinity_labels import affinity_crf_scores
@@ -58,6 +62,23 @@ def jobs_from_data_list(data_list: Sequence[dict]) -> List[AffinityLabelJob]:
         jobs.append(AffinityLabelJob(info['img_id'], info['img_path'], info['cam_path'],
                                      info['affinity_path'], np.asarray(info['img_labels'])))
     return jobs
+
+
+def jobs_from_config(cfg: Config) -> List[AffinityLabelJob]:
+    """The jobs of the training dataset of an AffinityNet config.
+
+    Args:
+        cfg: Config whose ``train_dataloader.dataset`` sets ``data_prefix``
+            ``cam_path`` (CAMs read) and ``affinity_path`` (scores written).
+
+    Returns:
+        One job per training image, in dataset order.
+    """
+    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    dataset_cfg.update(pipeline=[], check_files=False)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        dataset = DATASETS.build(dataset_cfg)
+    return jobs_from_data_list([dataset.get_data_info(i) for i in range(len(dataset))])
 
 
 def write_affinity_scores(job: AffinityLabelJob, low_alpha: float = 4,

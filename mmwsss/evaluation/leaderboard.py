@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
+from mmwsss.utils import atomic_path
 from .published_results import PUBLISHED_RESULTS, STAGES, Result
 
 MISSING = 'missing'
@@ -179,3 +180,33 @@ def leaderboard_table(work_dir: str,
     lines = ['| ' + ' | '.join(COLUMNS) + ' |', '|' + ' --- |' * len(COLUMNS)]
     lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return '\n'.join(lines) + '\n'
+
+
+def write_leaderboard(work_dir: str,
+                      dataset: str = 'VOC12',
+                      pretraining: Pretraining = 'ImageNet',
+                      out: Optional[str] = None) -> Tuple[str, str]:
+    """Write the titled table of a work dir as Markdown (atomically).
+
+    Args:
+        work_dir: Work dir with the stage results.
+        dataset: Dataset name for our split column.
+        pretraining: Initialisation of our networks (see :data:`Pretraining`).
+        out: Markdown file (default ``{work_dir}/leaderboard.md``).
+
+    Returns:
+        The Markdown text and the file written.
+
+    Raises:
+        FileNotFoundError: the work dir does not exist.
+    """
+    if not osp.isdir(work_dir):
+        raise FileNotFoundError(f'work dir not found: {work_dir}')
+    text = (f'# Results of {work_dir} beside the published ones\n\n'
+            'Pseudo labels are scored on the train split, segmentation on val '
+            '(mIoU in %, 255 ignored).\n\n'
+            + leaderboard_table(work_dir, dataset, pretraining))
+    out = out or osp.join(work_dir, 'leaderboard.md')
+    with atomic_path(out) as tmp:
+        tmp.write_text(text)
+    return text, out

@@ -1,0 +1,26 @@
+# EPS then segmentation on PASCAL VOC 2012: the official EPS classifier, its
+# CAMs and pseudo labels (background score 0.20) scored on train and written
+# for train_aug, DeepLabV3+ ResNet-101 trained on the train_aug pseudo labels.
+#   tools/dist_train.sh configs/eps/eps-pipeline_wideresnet38_1xb8_voc12aug-448x448.py 4
+work_dir = 'work_dirs/eps_voc12aug'
+eps_config = 'eps_wideresnet38_1xb8-20k_voc12aug-448x448.py'
+stages = [
+    dict(name='eps', config=eps_config, steps=['train', 'test']),
+    dict(
+        name='eps_train_aug',
+        config=eps_config,
+        steps=['test'],
+        checkpoint='{eps.checkpoint}',
+        cfg_options={
+            'test_dataloader.dataset.ann_file': 'ImageSets/Segmentation/train_aug.txt'
+        }),
+    dict(
+        name='seg',
+        config='../seg/deeplabv3plus_r101-d8_4xb4-20k_voc12aug-pseudo-512x512.py',
+        steps=['train', 'test'],
+        cfg_options={
+            'train_dataloader.dataset.data_prefix.seg_map_path':
+            '{eps_train_aug}/cam_pseudo_labels'
+        }),
+]
+leaderboard = dict(dataset='VOC12', pretraining='ImageNet')

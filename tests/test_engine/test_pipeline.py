@@ -1,0 +1,200 @@
+"""The pipeline runner: option routing, templates, and a tiny PSA pipeline end to end.
+
+The end-to-end runs use the demo PSA pipeline on the 24-image test dataset with
+one epoch / two iterations per training stage and learning rate 0 with frozen
+BatchNorm statistics: DDP cannot reproduce single-process weights bit for bit
+(each rank sees other batches and random augmentations, and sums gradients in
+another order), so freezing the weights isolates what the tests check, the
+pipeline's plumbing: DDP training runs, sharded inference, the affinity labels
+and the random walk write the same files, and rank 0 gathers the same metrics.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+from mmengine.config import Config
+
+from mmwsss.engine.pipeline import (StageOutputs, fill_templates, parse_stages,
+                                    split_cfg_options)
+from tests.conftest import REPO_ROOT, free_port
+
+PIPELINE = REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38-w0.125_1xb16_demo-112x112.py'
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def test_split_cfg_options_routes_by_stage_name() -> None:
+    pipeline, stages = split_cfg_options(
+        {'cam.train_cfg.max_epochs': 1, 'work_dir': 'w', 'seg.model.a': 2, 'cam': 3},
+        ['cam', 'seg', 'rw'])
+    assert pipeline == {'work_dir': 'w', 'cam': 3}
+    assert stages == {'cam': {'train_cfg.max_epochs': 1}, 'seg': {'model.a': 2}, 'rw': {}}
+
+
+def test_fill_templates_resolves_work_dirs_and_checkpoints(tmp_path: Path) -> None:
+    cam = StageOutputs('cam', str(tmp_path / 'cam'))
+    fields = {'work_dir': str(tmp_path), 'cam': cam}
+    value = {'a': '{cam}/cams', 'b': ['{work_dir}/x', 3], 'c': ('{cam}', )}
+    assert fill_templates(value, fields) == {
+        'a': f'{tmp_path}/cam/cams', 'b': [f'{tmp_path}/x', 3], 'c': (f'{tmp_path}/cam', )}
+    with pytest.raises(FileNotFoundError, match="stage 'cam' has no checkpoint"):
+        fill_templates('{cam.checkpoint}', fields)
+    (tmp_path / 'cam').mkdir()
+    (tmp_path / 'cam' / 'last_checkpoint').write_text('/x/epoch_3.pth\n')
+    assert fill_templates('{cam.checkpoint}', fields) == '/x/epoch_3.pth'
+    with pytest.raises(KeyError, match='names .*seg'):
+        fill_templates('{seg}/labels', fields)
+
+
+def _pipeline(tmp_path: Path, stages: List[dict]) -> Config:
+    path = tmp_path / 'pipeline.py'
+    path.write_text(f'stages = {stages!r}\n')
+    return Config.fromfile(str(path))
+
+
+def test_parse_stages_resolves_configs_and_rejects_bad_stages(tmp_path: Path) -> None:
+    stages = parse_stages(Config.fromfile(str(PIPELINE)))
+    assert [s.name for s in stages] == ['cam', 'affinity_labels', 'rw', 'seg']
+    assert [s.steps for s in stages] == [('train', 'test'), ('affinity_labels', ),
+                                         ('train', ), ('train', 'test')]
+    assert all(os.path.isfile(s.config) for s in stages)
+    config = str(REPO_ROOT / 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py')
+    good = dict(name='cam', config=config, steps=['train'])
+    for bad, message in (
+            ([], 'stages is empty'),
+            ([dict(name='cam', steps=['train'])], "has no 'config'"),
+            ([dict(good, steps=['fit'])], 'steps'),
+            ([good, good], 'new Python identifier'),
+            ([dict(good, name='a-b')], 'new Python identifier'),
+            ([dict(good, lr=1)], 'unknown keys'),
+            ([dict(good, config='nowhere.py')], 'config not found')):
+        with pytest.raises((ValueError, FileNotFoundError), match=message):
+            parse_stages(_pipeline(tmp_path, bad))
+
+
+def tiny_options(demo_root: Path) -> List[str]:
+    """``--cfg-options`` for the demo PSA pipeline on the test dataset (see module doc)."""
+    loaders = dict(cam=LOADERS[::2], affinity_labels=LOADERS[::2], rw=LOADERS[::2],
+                   seg=LOADERS)
+    options = []
+    for stage, names in loaders.items():
+        options += [f'{stage}.{loader}.dataset.data_root={demo_root}' for loader in names]
+        if stage != 'affinity_labels':
+            options += [f'{stage}.{loader}.{key}' for loader in names
+                        for key in ('num_workers=0', 'persistent_workers=False')]
+            options.append(f'{stage}.optim_wrapper.optimizer.lr=0')
+    return options + [
+        'cam.train_cfg.max_epochs=1', 'cam.model.backbone.norm_eval=True',
+        'cam.train_dataloader.batch_size=8', 'cam.model.test_cfg.scales=[1.0,0.5]',
+        'rw.train_cfg.max_epochs=1',
+        'seg.train_cfg.max_iters=2', 'seg.train_cfg.val_interval=1000',
+        'seg.default_hooks.checkpoint.interval=2', 'seg.train_dataloader.batch_size=4',
+        'seg.model.backbone.norm_eval=True', 'seg.model.decode_head.norm_cfg.momentum=0',
+        'seg.model.auxiliary_head.norm_cfg.momentum=0']
+
+
+def run_pipeline_command(pipeline: Path, work_dir: Path, demo_root: Path, nproc: int = 1,
+                         check: bool = True) -> subprocess.CompletedProcess:
+    """``tools/train.py PIPELINE`` (under torchrun with ``nproc`` > 1), one thread each."""
+    command = ['tools/train.py', str(pipeline), '--work-dir', str(work_dir),
+               '--cfg-options'] + tiny_options(demo_root)
+    if nproc > 1:
+        command = ['-m', 'torch.distributed.run', f'--nproc_per_node={nproc}',
+                   f'--master_port={free_port()}'] + command + ['--launcher', 'pytorch']
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    result = subprocess.run([sys.executable] + command, cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=900)
+    if check:
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+def _files(folder: Path) -> Dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+OUTPUTS = ('cam/cam_pseudo_labels', 'cam/cams', 'affinity_labels/scores',
+           'rw/rw_pseudo_labels', 'rw/rw_crf_pseudo_labels')
+METRICS = ('cam/cam_metrics.json', 'rw/rw_metrics.json', 'seg/seg_metrics.json')
+
+
+@pytest.fixture(scope='module')
+def one_process_run(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny pipeline, uninterrupted, in one process."""
+    work_dir = tmp_path_factory.mktemp('pipeline_one')
+    result = run_pipeline_command(PIPELINE, work_dir, demo_root)
+    assert '| ours: random walk |' in result.stdout  # the leaderboard table
+    return work_dir
+
+
+def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> None:
+    for folder in OUTPUTS:
+        assert len(list((one_process_run / folder).iterdir())) == 24, folder
+    summary = json.loads((one_process_run / 'pipeline_summary.json').read_text())
+    assert [s['name'] for s in summary['stages']] == ['cam', 'affinity_labels', 'rw', 'seg']
+    assert summary['world_size'] == 1 and summary['finished']
+    assert len(summary['git_commit'] or '') in (0, 40)
+    cam, _, rw, seg = summary['stages']
+    assert set(cam['seconds']) == {'train', 'test'} and cam['skipped'] == []
+    assert 'max_epochs=1' in cam['resolved_config']
+    assert rw['cfg_options']['train_dataloader.dataset.data_prefix.cam_path'] == str(
+        one_process_run / 'cam' / 'cams')
+    assert rw['metrics']['rw_metrics.json']['rw_pseudo_labels']['num_images'] == 24
+    assert 0 <= seg['metrics']['seg_metrics.json']['mIoU'] <= 100
+    assert (one_process_run / 'leaderboard.md').is_file()
+
+
+def test_sigkill_in_the_random_walk_then_rerun(one_process_run: Path, demo_root: Path,
+                                               tmp_path: Path) -> None:
+    # the demo pipeline with a random-walk stage that kills itself after 5 images
+    cfg = Config.fromfile(str(PIPELINE))
+    stages = [dict(stage) for stage in cfg.stages]
+    affinity_config = REPO_ROOT / 'configs/psa' / stages[2]['config']
+    hooks = Config.fromfile(str(affinity_config)).custom_hooks + [dict(
+        type='SIGKILLOnceHook', flag_file=str(tmp_path / 'killed'), after_iters=5)]
+    kill_config = tmp_path / 'affinitynet_sigkill.py'
+    kill_config.write_text(
+        f'_base_ = [{str(affinity_config)!r}]\n'
+        "custom_imports = dict(imports=['mmwsss', 'tests.test_engine.sigkill_hook'], "
+        'allow_failed_imports=False)\n'
+        f'custom_hooks = {hooks!r}\n')
+    for stage in stages:
+        stage['config'] = str((REPO_ROOT / 'configs/psa' / stage['config']).resolve())
+    stages[2]['config'] = str(kill_config)
+    pipeline = tmp_path / 'pipeline.py'
+    pipeline.write_text(f'stages = {stages!r}\nleaderboard = {cfg.leaderboard!r}\n')
+    work_dir = tmp_path / 'work'
+
+    killed = run_pipeline_command(pipeline, work_dir, demo_root, check=False)
+    assert killed.returncode == -9, killed.stdout[-3000:] + killed.stderr[-3000:]
+    assert len(list((work_dir / 'rw' / 'rw_pseudo_labels').iterdir())) == 5
+    assert not (work_dir / 'rw' / 'done_train.json').exists()
+    finished = {path: path.stat().st_mtime_ns for path in (
+        work_dir / 'cam' / 'epoch_1.pth', work_dir / 'cam' / 'done_test.json',
+        work_dir / 'affinity_labels' / 'done_affinity_labels.json',
+        work_dir / 'rw' / 'epoch_1.pth')}
+
+    rerun = run_pipeline_command(pipeline, work_dir, demo_root)
+    for step in ('cam: train', 'cam: test', 'affinity_labels: affinity_labels'):
+        assert f'== {step} done' in rerun.stdout
+    assert {path: path.stat().st_mtime_ns for path in finished} == finished
+    assert '5 of 24 images already have' in rerun.stdout + rerun.stderr
+    for folder in OUTPUTS:
+        assert _files(work_dir / folder) == _files(one_process_run / folder), folder
+    rw_metrics = json.loads((work_dir / 'rw/rw_metrics.json').read_text())
+    assert rw_metrics == json.loads((one_process_run / 'rw/rw_metrics.json').read_text())
+
+
+def test_two_processes_match_one(one_process_run: Path, demo_root: Path,
+                                 tmp_path: Path) -> None:
+    run_pipeline_command(PIPELINE, tmp_path, demo_root, nproc=2)
+    for folder in OUTPUTS:
+        assert _files(tmp_path / folder) == _files(one_process_run / folder), folder
+    for name in METRICS:
+        assert (json.loads((tmp_path / name).read_text())
+                == json.loads((one_process_run / name).read_text())), name
+    summary = json.loads((tmp_path / 'pipeline_summary.json').read_text())
+    assert summary['world_size'] == 2
