@@ -30,8 +30,9 @@ inputs of the next. The steps of a stage, in order:
   ``workers`` processes per rank.
 
 Every finished step leaves ``{stage work dir}/done_{step}.json``; a rerun skips
-finished steps and resumes an interrupted one (training from its checkpoint;
-the random walk and the affinity labels from the images not yet written).
+finished steps and resumes an interrupted one: training from its checkpoint;
+CAM inference, the random walk and the affinity labels from the images not yet
+written (the pipeline sets ``skip_existing`` of :data:`RESUMABLE_HOOKS`).
 Under ``--launcher pytorch`` every rank runs every step: training with DDP,
 tests sharded, metrics gathered on rank 0. After each stage the main process
 writes ``{work_dir}/pipeline_summary.json`` (resolved configs, git commit,
@@ -60,6 +61,8 @@ from .make_affinity_labels import jobs_from_config, make_affinity_labels
 STEPS = ('train', 'test', 'affinity_labels')
 """The steps a stage may run, see the module docstring."""
 SUMMARY_FILE = 'pipeline_summary.json'
+RESUMABLE_HOOKS = ('SaveCAMHook', 'SavePseudoLabelHook')
+"""Hooks whose ``skip_existing`` the pipeline turns on, so inference resumes."""
 STAGE_KEYS = {'name', 'config', 'steps', 'cfg_options', 'checkpoint', 'tta', 'crf',
               'workers'}
 
@@ -330,6 +333,9 @@ def run_pipeline(path: str,
             options = fill_templates(stage.cfg_options, fields)
             options.update(stage_options[stage.name])
             cfg_step = load_config(stage.config, options, stage_dir, launcher)
+            for hook in cfg_step.get('custom_hooks') or []:
+                if hook.get('type') in RESUMABLE_HOOKS:
+                    hook['skip_existing'] = True
             cfg_step.experiment_name = (f'{stage.name}_{step}_'
                                         f'{time.strftime("%Y%m%d_%H%M%S")}')
             _log(f'== {stage.name}: {step} ({stage.config}, work dir {stage_dir})')

@@ -19,6 +19,58 @@ def _check_same_size(pred: np.ndarray, gt: np.ndarray, path: str) -> None:
         raise ValueError(f'{path} has shape {pred.shape}, its ground truth {gt.shape}')
 
 
+def label_folder_confusion(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
+                           num_classes: int, ignore_index: int = 255) -> np.ndarray:
+    """Confusion matrix of ``{pred_dir}/{id}.png`` against ``{gt_dir}/{id}.png``.
+
+    Args:
+        pred_dir: Folder of predicted label PNGs (values 0..C).
+        gt_dir: Folder of ground-truth label PNGs.
+        img_ids: Image ids to evaluate.
+        num_classes: C + 1.
+        ignore_index: Ground-truth value to ignore.
+
+    Returns:
+        (C + 1, C + 1) int64 counts, rows ground truth, columns prediction.
+    """
+    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
+    for img_id in tqdm(img_ids, desc='evaluating labels'):
+        path = osp.join(pred_dir, f'{img_id}.png')
+        pred, gt = read_label_png(path), read_label_png(osp.join(gt_dir, f'{img_id}.png'))
+        _check_same_size(pred, gt, path)
+        confusion += confusion_matrix(pred, gt, num_classes, ignore_index)
+    return confusion
+
+
+def cam_sweep_confusions(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
+                         num_classes: int, thresholds: Sequence[float],
+                         ignore_index: int = 255) -> np.ndarray:
+    """Confusion matrices of the CAM-only pseudo labels at each background score.
+
+    Args:
+        cam_dir: Folder of ``{id}.npz`` CAM files.
+        gt_dir: Folder of ground-truth label PNGs.
+        img_ids: Image ids to evaluate.
+        num_classes: C + 1.
+        thresholds: Background scores (T of them).
+        ignore_index: Ground-truth value to ignore.
+
+    Returns:
+        (T, C + 1, C + 1) int64 counts.
+    """
+    confusions = np.zeros((len(thresholds), num_classes, num_classes), dtype=np.int64)
+    for img_id in tqdm(img_ids, desc='evaluating CAMs'):
+        path = osp.join(cam_dir, f'{img_id}.npz')
+        cams, _ = load_cams(path, num_classes - 1)
+        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'))
+        _check_same_size(cams[0], gt, path)
+        cams_t = torch.from_numpy(cams)
+        for index, threshold in enumerate(thresholds):
+            confusions[index] += confusion_matrix(
+                cam_pseudo_label(cams_t, threshold), gt, num_classes, ignore_index)
+    return confusions
+
+
 def evaluate_label_folder(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
                           class_names: Sequence[str],
                           ignore_index: int = 255) -> Dict[str, object]:
@@ -34,12 +86,8 @@ def evaluate_label_folder(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
     Returns:
         :func:`segmentation_scores` output plus ``num_images``.
     """
-    confusion = np.zeros((len(class_names), ) * 2, dtype=np.int64)
-    for img_id in tqdm(img_ids, desc='evaluating labels'):
-        path = osp.join(pred_dir, f'{img_id}.png')
-        pred, gt = read_label_png(path), read_label_png(osp.join(gt_dir, f'{img_id}.png'))
-        _check_same_size(pred, gt, path)
-        confusion += confusion_matrix(pred, gt, len(class_names), ignore_index)
+    confusion = label_folder_confusion(pred_dir, gt_dir, img_ids, len(class_names),
+                                       ignore_index)
     return dict(segmentation_scores(confusion, class_names), num_images=len(img_ids))
 
 
@@ -60,17 +108,8 @@ def evaluate_cam_folder(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
         ``thresholds``, ``mIoU`` (one per threshold), ``best_bg_threshold``,
         ``best_mIoU`` and ``best`` (the full scores at the best threshold).
     """
-    num_classes = len(class_names)
-    confusions = np.zeros((len(thresholds), num_classes, num_classes), dtype=np.int64)
-    for img_id in tqdm(img_ids, desc='evaluating CAMs'):
-        path = osp.join(cam_dir, f'{img_id}.npz')
-        cams, _ = load_cams(path, num_classes - 1)
-        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'))
-        _check_same_size(cams[0], gt, path)
-        cams_t = torch.from_numpy(cams)
-        for index, threshold in enumerate(thresholds):
-            confusions[index] += confusion_matrix(
-                cam_pseudo_label(cams_t, threshold), gt, num_classes, ignore_index)
+    confusions = cam_sweep_confusions(cam_dir, gt_dir, img_ids, len(class_names),
+                                      thresholds, ignore_index)
     scores: List[Dict[str, object]] = [
         segmentation_scores(matrix, class_names) for matrix in confusions
     ]

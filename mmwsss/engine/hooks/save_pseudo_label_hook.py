@@ -65,10 +65,16 @@ class SavePseudoLabelHook(Hook):
         self.overlay_dir = overlay_dir
         self.affinity_dir = affinity_dir
         self._img_ids: List[str] = []
+        self._num_skipped = 0
 
     def label_path(self, work_dir: str, field: str, img_id: str) -> str:
         """Path of the PNG of ``field`` for one image."""
         return osp.join(work_dir, self.label_dirs[field], f'{img_id}.png')
+
+    def is_written(self, work_dir: str, img_id: str) -> bool:
+        """Whether every file ``skip_existing`` looks for exists for an image."""
+        return all(osp.isfile(self.label_path(work_dir, field, img_id))
+                   for field in self.label_dirs)
 
     def before_test(self, runner) -> None:
         """Remember the images; with ``skip_existing`` drop those already written."""
@@ -76,17 +82,18 @@ class SavePseudoLabelHook(Hook):
         dataset = loader.dataset
         self._img_ids = [dataset.get_data_info(index)['img_id']
                          for index in range(len(dataset))]
+        self._num_skipped = 0
         if not self.skip_existing:
             return
         # rank 0 decides for every rank: others may start writing before it looks
         missing = [[index for index, img_id in enumerate(self._img_ids)
-                    if not all(osp.isfile(self.label_path(runner.work_dir, field, img_id))
-                               for field in self.label_dirs)]
+                    if not self.is_written(runner.work_dir, img_id)]
                    if is_main_process() else None]
         broadcast_object_list(missing)
         missing = missing[0]
         if len(missing) == len(self._img_ids):
             return
+        self._num_skipped = len(self._img_ids) - len(missing)
         runner.logger.info(f'{len(self._img_ids) - len(missing)} of {len(self._img_ids)} '
                            f'images already have {sorted(self.label_dirs.values())} in '
                            f'{runner.work_dir}: skipping them')

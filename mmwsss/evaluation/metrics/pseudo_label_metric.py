@@ -14,6 +14,40 @@ SWEEP_PREFIX = 'sweep/mIoU@'
 """Key prefix of the background-threshold sweep in the returned metrics."""
 
 
+def pseudo_label_metrics(confusion: np.ndarray,
+                         class_names: Sequence[str],
+                         bg_thresholds: Sequence[float] = (),
+                         sweep: Optional[np.ndarray] = None) -> Dict[str, float]:
+    """The flat metrics of :class:`PseudoLabelMetric` from confusion matrices.
+
+    Args:
+        confusion: (C + 1, C + 1) counts of the pseudo labels.
+        class_names: C + 1 class names, background first.
+        bg_thresholds: Background scores of the sweep (T of them).
+        sweep: (T, C + 1, C + 1) counts of the CAM-only labels at each
+            threshold, or None.
+
+    Returns:
+        ``mIoU``, ``mPrecision``, ``mRecall``, ``aAcc``, ``{IoU,Precision,
+        Recall}.{class}``; with a sweep also ``sweep/mIoU@{t:.2f}``,
+        ``best_bg_threshold`` and ``best_mIoU``.
+    """
+    scores = segmentation_scores(confusion, class_names)
+    metrics: Dict[str, float] = OrderedDict(
+        (key, scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
+    for name, values in scores['per_class'].items():
+        for key, value in values.items():
+            metrics[f'{key}.{name}'] = value
+    if sweep is not None:
+        curve = [segmentation_scores(matrix, class_names)['mIoU'] for matrix in sweep]
+        for threshold, miou in zip(bg_thresholds, curve):
+            metrics[f'{SWEEP_PREFIX}{float(threshold):.2f}'] = miou
+        best = int(np.argmax(curve))
+        metrics['best_bg_threshold'] = float(bg_thresholds[best])
+        metrics['best_mIoU'] = curve[best]
+    return metrics
+
+
 @METRICS.register_module()
 class PseudoLabelMetric(BaseMetric):
     """mIoU, per-class IoU, precision and recall of ``pred_sem_seg``.
@@ -69,22 +103,14 @@ class PseudoLabelMetric(BaseMetric):
             logger.info('no predictions to score (every image skipped?)')
             return {}
         class_names = self.dataset_meta['classes']
-        scores = segmentation_scores(sum(r['confusion'] for r in results), class_names)
-        metrics: Dict[str, float] = OrderedDict(
-            (key, scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
-        rows = ['class            IoU   Prec.  Recall']
-        for name, values in scores['per_class'].items():
-            for key, value in values.items():
-                metrics[f'{key}.{name}'] = value
-            rows.append(f'{name:<14} {values["IoU"]:6.2f} {values["Precision"]:6.2f} '
-                        f'{values["Recall"]:6.2f}')
+        sweep = (sum(r['sweep'] for r in results)
+                 if self.bg_thresholds and all('sweep' in r for r in results) else None)
+        metrics = pseudo_label_metrics(sum(r['confusion'] for r in results), class_names,
+                                       self.bg_thresholds, sweep)
+        rows = ['class            IoU   Prec.  Recall'] + [
+            f'{name:<14} {metrics[f"IoU.{name}"]:6.2f} '
+            f'{metrics[f"Precision.{name}"]:6.2f} {metrics[f"Recall.{name}"]:6.2f}'
+            for name in class_names
+        ]
         logger.info('per-class results:\n' + '\n'.join(rows))
-        if self.bg_thresholds and all('sweep' in r for r in results):
-            sweep = sum(r['sweep'] for r in results)
-            curve = [segmentation_scores(matrix, class_names)['mIoU'] for matrix in sweep]
-            for threshold, miou in zip(self.bg_thresholds, curve):
-                metrics[f'{SWEEP_PREFIX}{threshold:.2f}'] = miou
-            best = int(np.argmax(curve))
-            metrics['best_bg_threshold'] = self.bg_thresholds[best]
-            metrics['best_mIoU'] = curve[best]
         return metrics
