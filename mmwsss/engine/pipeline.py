@@ -303,10 +303,10 @@ def run_pipeline(path: str,
     if not osp.isfile(path):
         raise FileNotFoundError(f'config not found: {path}')
     cfg = Config.fromfile(path)
+    pipeline_options, stage_options = split_cfg_options(
+        cfg_options, [stage.name for stage in parse_stages(cfg)])
+    cfg.merge_from_dict(pipeline_options)  # may change stages, e.g. stages.1.workers=4
     stages = parse_stages(cfg)
-    pipeline_options, stage_options = split_cfg_options(cfg_options,
-                                                        [s.name for s in stages])
-    cfg.merge_from_dict(pipeline_options)
     work_dir = osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))
     fields: Dict[str, Any] = {'work_dir': work_dir}
@@ -319,15 +319,16 @@ def run_pipeline(path: str,
     for stage in stages:
         stage_dir = osp.join(work_dir, stage.name)
         record: Dict[str, Any] = dict(name=stage.name, config=stage.config,
-                                      steps=list(stage.steps), seconds={}, skipped=[])
+                                      steps=list(stage.steps), seconds={}, skipped=[],
+                                      resolved_config={})
         for step in stage.steps:
             marker = _marker(stage_dir, step)
             if osp.isfile(marker):
                 done = _read_json(marker)
                 record['seconds'][step] = done['seconds']
                 record['skipped'].append(step)
-                record.setdefault('cfg_options', done.get('cfg_options'))
-                record.setdefault('resolved_config', done.get('resolved_config'))
+                record['cfg_options'] = done.get('cfg_options')
+                record['resolved_config'][step] = done.get('resolved_config')
                 _log(f'== {stage.name}: {step} done ({marker}), skipped')
                 continue
             options = fill_templates(stage.cfg_options, fields)
@@ -345,13 +346,13 @@ def run_pipeline(path: str,
             barrier()
             record['seconds'][step] = seconds
             record['cfg_options'] = {k: str(v) for k, v in options.items()}
-            record['resolved_config'] = cfg_step.pretty_text
+            record['resolved_config'][step] = cfg_step.pretty_text
             if is_main_process():
                 save_json(dict(stage=stage.name, step=step, seconds=seconds,
                                world_size=get_world_size(),
                                finished=time.strftime('%Y-%m-%d %H:%M:%S'),
                                cfg_options=record['cfg_options'],
-                               resolved_config=record['resolved_config']), marker)
+                               resolved_config=cfg_step.pretty_text), marker)
             barrier()
         record['metrics'] = _stage_metrics(stage_dir)
         summary['stages'].append(record)

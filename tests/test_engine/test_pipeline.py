@@ -139,7 +139,7 @@ def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> Non
     assert len(summary['git_commit'] or '') in (0, 40)
     cam, _, rw, seg = summary['stages']
     assert set(cam['seconds']) == {'train', 'test'} and cam['skipped'] == []
-    assert 'max_epochs=1' in cam['resolved_config']
+    assert 'max_epochs=1' in cam['resolved_config']['train']
     assert rw['cfg_options']['train_dataloader.dataset.data_prefix.cam_path'] == str(
         one_process_run / 'cam' / 'cams')
     assert rw['metrics']['rw_metrics.json']['rw_pseudo_labels']['num_images'] == 24
@@ -184,6 +184,10 @@ def test_sigkill_in_the_random_walk_then_rerun(one_process_run: Path, demo_root:
     assert '5 of 24 images already have' in rerun.stdout + rerun.stderr
     for folder in OUTPUTS:
         assert _files(work_dir / folder) == _files(one_process_run / folder), folder
+    summary = json.loads((work_dir / 'pipeline_summary.json').read_text())
+    assert [s['skipped'] for s in summary['stages']] == [
+        ['train', 'test'], ['affinity_labels'], [], []]
+    assert set(summary['stages'][0]['resolved_config']) == {'train', 'test'}
     rw_metrics = json.loads((work_dir / 'rw/rw_metrics.json').read_text())
     assert rw_metrics == json.loads((one_process_run / 'rw/rw_metrics.json').read_text())
 
