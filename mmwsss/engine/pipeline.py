@@ -377,7 +377,8 @@ def _report(summary: Dict[str, Any], leaderboard: Optional[Mapping[str, Any]]) -
     """Print the timings, the leaderboard table and where the outputs are."""
     work_dir = summary['work_dir']
     if leaderboard is not None:
-        text, out = write_leaderboard(work_dir, **leaderboard)
+        folders = [record['name'] for record in summary['stages']]
+        text, out = write_leaderboard(work_dir, **leaderboard, folders=folders)
         print('\n' + text, end='')
         print(f'\nwritten to {out}')
     print('\nstep times (s; earlier runs for skipped steps):')

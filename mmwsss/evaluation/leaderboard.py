@@ -35,7 +35,8 @@ class StageResultFile:
         crf: Dense-CRF post-processing.
         split: ``'train'`` (pseudo labels) or ``'val'`` (segmentation).
         required: List the row with :data:`MISSING` when the file is absent
-            (optional variants are left out instead).
+            from a stage folder the work dir has (optional variants are left
+            out instead).
     """
 
     stage: str
@@ -102,8 +103,14 @@ def _pretraining_of(pretraining: Pretraining, stage: str) -> str:
     return pretraining.get(stage, pretraining.get('default', 'not stated'))
 
 
+def _stage_folder(path: str) -> str:
+    """First component of a result file's path: the folder of its stage."""
+    return path.split('/', 1)[0]
+
+
 def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
-             files: Sequence[StageResultFile] = STAGE_RESULT_FILES) -> List[Row]:
+             files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
+             folders: Optional[Sequence[str]] = None) -> List[Row]:
     """Table rows of the result files found in a work dir.
 
     Args:
@@ -112,18 +119,28 @@ def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
         pretraining: Initialisation of our networks (``'ImageNet'``, ``'none'``,
             or per stage, see :data:`Pretraining`).
         files: Expected result files.
+        folders: Stage folders the work dir is meant to have (a pipeline's
+            stage names); files of other folders are left out. Default: the
+            folders present, so an EPS work dir (``eps/``, ``seg/``) lists no
+            CAM or random-walk row.
 
     Returns:
-        One row per number found, and per required file missing (with
-        :data:`MISSING` as mIoU and ``?`` for the settings read from the
-        file), in ``files`` order; optional numbers not found are left out.
+        One row per number found, and per required file missing from one of
+        ``folders`` (with :data:`MISSING` as mIoU and ``?`` for the settings
+        read from the file), in ``files`` order; optional numbers not found
+        are left out.
 
     Raises:
         ValueError: a file exists but is not a JSON object.
         KeyError: a JSON file lacks a required number or a key of its settings.
     """
+    if folders is None:
+        folders = [_stage_folder(spec.path) for spec in files
+                   if osp.isdir(osp.join(work_dir, _stage_folder(spec.path)))]
     rows = []
     for spec in files:
+        if _stage_folder(spec.path) not in folders:
+            continue
         path = osp.join(work_dir, spec.path)
         if not osp.isfile(path):
             if spec.required:
@@ -159,7 +176,8 @@ def leaderboard_table(work_dir: str,
                       dataset: str = 'VOC12',
                       pretraining: Pretraining = 'ImageNet',
                       published: Sequence[Result] = PUBLISHED_RESULTS,
-                      files: Sequence[StageResultFile] = STAGE_RESULT_FILES) -> str:
+                      files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
+                      folders: Optional[Sequence[str]] = None) -> str:
     """Markdown table: per stage, our numbers first, then the published ones.
 
     Args:
@@ -168,11 +186,13 @@ def leaderboard_table(work_dir: str,
         pretraining: Initialisation of our networks (see :data:`Pretraining`).
         published: Published results to place beside ours.
         files: Expected result files of the work dir.
+        folders: Stage folders the work dir is meant to have (see
+            :func:`our_rows`; default: those present).
 
     Returns:
         The table, one line per row, ending with a newline.
     """
-    ours = our_rows(work_dir, dataset, pretraining, files)
+    ours = our_rows(work_dir, dataset, pretraining, files, folders)
     rows = []
     for title in STAGES.values():
         rows += [row for row in ours if row[0] == title]
@@ -185,7 +205,8 @@ def leaderboard_table(work_dir: str,
 def write_leaderboard(work_dir: str,
                       dataset: str = 'VOC12',
                       pretraining: Pretraining = 'ImageNet',
-                      out: Optional[str] = None) -> Tuple[str, str]:
+                      out: Optional[str] = None,
+                      folders: Optional[Sequence[str]] = None) -> Tuple[str, str]:
     """Write the titled table of a work dir as Markdown (atomically).
 
     Args:
@@ -193,6 +214,8 @@ def write_leaderboard(work_dir: str,
         dataset: Dataset name for our split column.
         pretraining: Initialisation of our networks (see :data:`Pretraining`).
         out: Markdown file (default ``{work_dir}/leaderboard.md``).
+        folders: Stage folders the work dir is meant to have (see
+            :func:`our_rows`; default: those present).
 
     Returns:
         The Markdown text and the file written.
@@ -205,7 +228,7 @@ def write_leaderboard(work_dir: str,
     text = (f'# Results of {work_dir} beside the published ones\n\n'
             'Pseudo labels are scored on the train split, segmentation on val '
             '(mIoU in %, 255 ignored).\n\n'
-            + leaderboard_table(work_dir, dataset, pretraining))
+            + leaderboard_table(work_dir, dataset, pretraining, folders=folders))
     out = out or osp.join(work_dir, 'leaderboard.md')
     with atomic_path(out) as tmp:
         tmp.write_text(text)

@@ -127,6 +127,7 @@ def one_process_run(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -
     work_dir = tmp_path_factory.mktemp('pipeline_one')
     result = run_pipeline_command(PIPELINE, work_dir, demo_root)
     assert '| ours: random walk |' in result.stdout  # the leaderboard table
+    assert '| missing |' not in result.stdout
     return work_dir
 
 

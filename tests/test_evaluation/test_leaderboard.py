@@ -57,8 +57,30 @@ def work_dir(tmp_path: Path) -> Path:
 
 def test_exact_table(work_dir: Path) -> None:
     text = leaderboard_table(str(work_dir), dataset='demo', pretraining='none',
-                             published=PUBLISHED)
+                             published=PUBLISHED, folders=('cam', 'rw', 'seg'))
     assert text == EXPECTED
+
+
+def test_rows_of_the_stage_folders_present(work_dir: Path) -> None:
+    def our_methods() -> list:
+        table = leaderboard_table(str(work_dir), dataset='demo', published=())
+        return [line.split(' | ')[1:3] for line in table.splitlines()[2:]]
+
+    # no rw/ folder: the work dir has no random-walk stage, no row
+    assert our_methods() == [['ours: CAM', '40.00'], ['ours: CAM', '42.50'],
+                             ['ours: segmentation', '55.31'],
+                             ['ours: segmentation', '57.00']]
+    # rw/ started but without its result: listed as missing
+    (work_dir / 'rw').mkdir()
+    assert ['ours: random walk', 'missing'] in our_methods()
+    # an EPS work dir: eps/ and seg/, no CAM or random-walk row
+    for folder in ('cam', 'rw'):
+        for path in (work_dir / folder).glob('*'):
+            path.unlink()
+        (work_dir / folder).rmdir()
+    _write(work_dir / 'eps/cam_metrics.json', {'mIoU': 74.384, 'best_mIoU': 82.0})
+    assert our_methods() == [['ours: EPS', '74.38'], ['ours: segmentation', '55.31'],
+                             ['ours: segmentation', '57.00']]
 
 
 def test_random_walk_folders_and_optional_crf(work_dir: Path) -> None:
