@@ -13,7 +13,7 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mmwsss.utils import apply_test_time_options, load_config
+from mmwsss.utils import apply_test_time_options, load_config, trust_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -28,6 +28,10 @@ def parse_args() -> argparse.Namespace:
                         help='multi-scale + flip test-time augmentation (tta_pipeline)')
     parser.add_argument('--crf', action='store_true',
                         help='refine the predictions with a dense CRF (crf_cfg)')
+    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
+                        help='allow FILE to be fully unpickled (weights_only=False); '
+                        'only for files you trust, unpickling can run code. '
+                        'Every other checkpoint loads weights only')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -39,6 +43,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Build the runner and test."""
     args = parse_args()
+    trust_checkpoints(args.trust_checkpoint)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)

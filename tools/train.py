@@ -19,7 +19,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmwsss.engine.pipeline import is_pipeline_config, run_pipeline
-from mmwsss.utils import load_config
+from mmwsss.utils import load_config, trust_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,6 +32,10 @@ def parse_args() -> argparse.Namespace:
                         '(pipelines always resume)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. train_cfg.max_epochs=2')
+    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
+                        help='allow FILE to be fully unpickled (weights_only=False); '
+                        'only for files you trust, unpickling can run code. '
+                        'Every other checkpoint loads weights only')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -43,6 +47,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Build the runner and train, or run the pipeline."""
     args = parse_args()
+    trust_checkpoints(args.trust_checkpoint)
     if osp.isfile(args.config) and is_pipeline_config(Config.fromfile(args.config)):
         run_pipeline(args.config, args.cfg_options, args.work_dir, args.launcher)
         return

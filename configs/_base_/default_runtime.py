@@ -20,4 +20,11 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
         type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # refuse a checkpoint that matches under half of the model (strict=False: warn)
+    checkpoint_keys=dict(type='CheckpointKeysHook', min_loaded=0.5, strict=True),
+    # heads' num_classes against the datasets' classes, before the first image
+    num_classes_check=dict(type='NumClassesCheckHook'))
+# Checkpoint files that may be fully unpickled (weights_only=False), e.g. an
+# official checkpoint you trust; every other file loads weights only.
+trusted_checkpoints = []

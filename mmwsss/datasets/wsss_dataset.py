@@ -1,9 +1,11 @@
 """Dataset for weakly supervised semantic segmentation in PASCAL VOC layout."""
 import json
+import logging
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 from PIL import Image
@@ -100,6 +102,11 @@ class WSSSDataset(BaseSegDataset):
             ``PER_IMAGE_FILES``.
         check_files: Check at construction that every referenced file exists.
         **kwargs: Other arguments of :class:`mmseg.datasets.BaseSegDataset`.
+
+    Attributes:
+        empty_label_ids: Ids of the images whose image-level label list is
+            empty (all background); such images are allowed, and counted in a
+            warning when the data list is loaded.
     """
 
     METAINFO = VOC_METAINFO
@@ -116,6 +123,7 @@ class WSSSDataset(BaseSegDataset):
         self.img_label_file = img_label_file
         self.file_suffixes = dict(PER_IMAGE_FILES, **(file_suffixes or {}))
         self.check_files = check_files
+        self.empty_label_ids: List[str] = []
         if metainfo is None and data_root is not None:
             metainfo = self._metainfo_from_root(data_root)
         super().__init__(
@@ -199,6 +207,15 @@ class WSSSDataset(BaseSegDataset):
                     read_label_png(osp.join(label_dir, img_id + self.seg_map_suffix)),
                     self.num_foreground_classes)
             info['img_labels'] = self._multi_hot(values, img_id)
+        self.empty_label_ids = [info['img_id'] for info in data_list
+                                if not info['img_labels'].any()]
+        if self.empty_label_ids:
+            print_log(
+                f'{len(self.empty_label_ids)} of {len(data_list)} images of '
+                f'{self.ann_file} have no image-level label (all background), e.g. '
+                f'{self.empty_label_ids[:5]} (labels from '
+                f'{self.img_label_file or "masks"})', logger='current',
+                level=logging.WARNING)
         return data_list
 
     def _read_label_file(self) -> Dict[str, List[int]]:
@@ -213,6 +230,11 @@ class WSSSDataset(BaseSegDataset):
             raise ValueError(f'cannot parse image-level label file {path}: {error}') from error
         if not isinstance(table, dict):
             raise ValueError(f'{path} must map image ids to lists of class values')
+        for img_id, values in table.items():
+            if not isinstance(values, list):
+                raise ValueError(
+                    f'{path}: the labels of image {img_id!r} must be a list of class '
+                    f'values, got {values!r}')
         return table
 
     def _multi_hot(self, values: Sequence[int], img_id: str) -> np.ndarray:
@@ -220,7 +242,8 @@ class WSSSDataset(BaseSegDataset):
         num_classes = self.num_foreground_classes
         vector = np.zeros(num_classes, dtype=np.float32)
         for value in values:
-            if not isinstance(value, int) or not 1 <= value <= num_classes:
+            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                    or not 1 <= value <= num_classes):
                 raise ValueError(
                     f'image {img_id!r}: class value {value!r} is not in 1..{num_classes}'
                     f' (labels from {self.img_label_file or "masks"})')

@@ -1,6 +1,7 @@
 """Utilities shared by the stages: atomic, pickle-free file I/O, configs, checkpoints."""
 from .cam_io import load_cams, save_cams
-from .checkpoint import load_local_checkpoint, register_local_checkpoint_loader
+from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, load_local_checkpoint,
+                         register_local_checkpoint_loader, trust_checkpoints)
 from .config import init_cpu_process_group, load_config
 from .io import (atomic_path, load_npz, save_json, save_label_png, save_npz,
                  voc_palette)
@@ -12,5 +13,5 @@ __all__ = [
     'load_local_checkpoint', 'load_npz', 'register_local_checkpoint_loader',
     'save_cams', 'save_json', 'save_label_png', 'save_npz', 'voc_palette',
     'apply_test_time_options', 'variant_suffix', 'load_affinity_scores',
-    'save_affinity_scores'
+    'save_affinity_scores', 'CHECKPOINT_SAFE_GLOBALS', 'trust_checkpoints'
 ]

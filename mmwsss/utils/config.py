@@ -7,6 +7,8 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
+from .checkpoint import trust_checkpoints
+
 
 def load_config(path: str,
                 cfg_options: Optional[dict] = None,
@@ -18,6 +20,8 @@ def load_config(path: str,
     launcher without CUDA, the gloo process group is started here (see
     :func:`init_cpu_process_group`) and DDP gets no device ids, so the same
     config runs on CPU processes and, with its ``nccl`` backend, on GPUs.
+    The config's ``trusted_checkpoints`` are passed to
+    :func:`~mmwsss.utils.checkpoint.trust_checkpoints`.
 
     Args:
         path: Config file.
@@ -34,6 +38,8 @@ def load_config(path: str,
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    if cfg.get('trusted_checkpoints'):
+        trust_checkpoints(cfg.trusted_checkpoints)
     if work_dir:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

@@ -33,12 +33,21 @@ def voc_palette(num_colors: int = 256) -> np.ndarray:
     return palette
 
 
+def current_umask() -> int:
+    """Return the process's file mode creation mask (it can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path`` and rename it into place on success.
 
     Nothing is left at ``path`` if the body raises, and an existing file at
-    ``path`` is replaced only once the new content is complete.
+    ``path`` is replaced only once the new content is complete. The file gets
+    the permissions of any newly created file (``0o666`` less the umask), not
+    the private mode of a temporary file.
 
     Args:
         path: Final destination.
@@ -54,6 +63,7 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -104,6 +104,39 @@ def test_bad_class_value_and_missing_split(demo_root: Path, tmp_path: Path) -> N
         _dataset(demo_root, ann_file='nosuch.txt')
 
 
+@pytest.mark.parametrize('entry, message', [
+    (3, r"image_labels.json: the labels of image 'train_00002' must be a list"),
+    ([True], r"train_00002.*True.*not in 1\.\.6"),
+    (['2'], r"train_00002.*'2'.*not in 1\.\.6"),
+    ([2.0], r"train_00002.*2\.0.*not in 1\.\.6"),
+])
+def test_malformed_label_entries_are_named(demo_root: Path, tmp_path: Path, entry,
+                                           message: str) -> None:
+    root = tmp_path / 'malformed'
+    shutil.copytree(demo_root, root)
+    labels = json.loads((root / 'image_labels.json').read_text())
+    img_id = (root / 'ImageSets/Segmentation/train.txt').read_text().split()[2]
+    labels[img_id] = entry
+    (root / 'image_labels.json').write_text(json.dumps(labels))
+    with pytest.raises(ValueError, match=message.replace('train_00002', img_id)):
+        _dataset(root)
+
+
+def test_empty_label_list_is_allowed_and_counted(demo_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / 'empty'
+    shutil.copytree(demo_root, root)
+    labels = json.loads((root / 'image_labels.json').read_text())
+    ids = (root / 'ImageSets/Segmentation/train.txt').read_text().split()
+    for img_id in (ids[3], ids[7]):
+        labels[img_id] = []
+    (root / 'image_labels.json').write_text(json.dumps(labels))
+    dataset = _dataset(root)
+    assert dataset.empty_label_ids == [ids[3], ids[7]]
+    index = [dataset.get_data_info(i)['img_id'] for i in range(len(dataset))].index(ids[3])
+    assert not dataset.get_data_info(index)['img_labels'].any()
+    assert _dataset(demo_root).empty_label_ids == []
+
+
 def test_missing_saliency_map_is_named(demo_root: Path, tmp_path: Path) -> None:
     root = tmp_path / 'nosal'
     shutil.copytree(demo_root, root)

@@ -1,4 +1,6 @@
 """Tests of the atomic, pickle-free writers."""
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +60,16 @@ def test_npz_without_pickle(tmp_path: Path) -> None:
 def test_save_json(tmp_path: Path) -> None:
     save_json({'miou': 0.5}, tmp_path / 'r.json')
     assert (tmp_path / 'r.json').read_text() == '{\n  "miou": 0.5\n}\n'
+
+
+@pytest.mark.parametrize('umask, mode', [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    old = os.umask(umask)
+    try:
+        save_json({'a': 1}, tmp_path / 'r.json')
+        save_npz(tmp_path / 'x.npz', cams=np.zeros((1, 2, 2), np.float16))
+        save_label_png(np.zeros((2, 2), np.uint8), tmp_path / 'l.png')
+    finally:
+        os.umask(old)
+    for name in ('r.json', 'x.npz', 'l.png'):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name

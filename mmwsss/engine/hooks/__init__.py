@@ -1,4 +1,6 @@
 """Hooks."""
+from .checkpoint_keys_hook import CheckpointKeysHook
+from .num_classes_check_hook import NumClassesCheckHook
 from .progress_bar_hook import ProgressBarHook
 from .save_cam_hook import SaveCAMHook
 from .save_metrics_hook import SaveMetricsHook
@@ -6,6 +8,7 @@ from .random_walk_hook import RandomWalkHook
 from .save_pseudo_label_hook import SavePseudoLabelHook
 
 __all__ = [
+    'CheckpointKeysHook', 'NumClassesCheckHook',
     'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
     'SavePseudoLabelHook'
 ]

@@ -45,6 +45,9 @@ class CAMHead(BaseModule):
         init_cfg: Xavier-uniform on the 1x1 conv by default.
     """
 
+    num_classes_include_background = False
+    """``num_classes`` counts the foreground classes of the image-level labels."""
+
     def __init__(self,
                  in_channels: int,
                  num_classes: int,

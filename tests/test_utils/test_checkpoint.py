@@ -1,0 +1,171 @@
+"""Checkpoints load without running code from them, in every path that loads one."""
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import HistoryBuffer, MessageHub
+from mmengine.runner import Runner, load_checkpoint
+from mmseg.registry import MODELS
+
+from mmwsss.utils import checkpoint as checkpoint_module
+from mmwsss.utils import load_local_checkpoint, trust_checkpoints
+from mmwsss.utils.checkpoint import check_checkpoint_coverage, compare_state_dicts
+from tests.conftest import REPO_ROOT
+
+CAM_CONFIG = REPO_ROOT / 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
+
+
+class _Payload:
+    """Unpickling this object writes ``marker``: what a malicious checkpoint does."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return exec, (f'open({str(self.marker)!r}, "w").write("pwned")', )
+
+
+@pytest.fixture
+def evil(tmp_path: Path):
+    """A checkpoint with real weights whose unpickling runs code."""
+    marker = tmp_path / 'marker.txt'
+    path = tmp_path / 'evil.pth'
+    model = MODELS.build(Config.fromfile(str(CAM_CONFIG)).model)
+    torch.save({'state_dict': model.state_dict(), 'meta': {'x': _Payload(marker)}}, path)
+    return path, marker
+
+
+@pytest.fixture(autouse=True)
+def no_trusted_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checkpoint_module, '_trusted', set())
+
+
+def _runner(tmp_path: Path, **overrides) -> Runner:
+    cfg = Config.fromfile(str(CAM_CONFIG))
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.merge_from_dict(overrides)
+    return Runner.from_cfg(cfg)
+
+
+def test_mmengine_load_checkpoint_refuses_code(evil) -> None:
+    path, marker = evil
+    model = MODELS.build(Config.fromfile(str(CAM_CONFIG)).model)
+    with pytest.raises(pickle.UnpicklingError, match=f'{path}.*--trust-checkpoint'):
+        load_checkpoint(model, str(path))
+    assert not marker.exists()
+
+
+def test_load_from_and_resume_refuse_code(evil, tmp_path: Path) -> None:
+    path, marker = evil
+    runner = _runner(tmp_path, load_from=str(path))
+    with pytest.raises(pickle.UnpicklingError, match=str(path)):
+        runner.load_or_resume()
+    runner = _runner(tmp_path, load_from=str(path), resume=True)
+    with pytest.raises(pickle.UnpicklingError, match=str(path)):
+        runner.load_or_resume()
+    assert not marker.exists()
+
+
+def test_init_cfg_pretrained_refuses_code(evil) -> None:
+    path, marker = evil
+    cfg = Config.fromfile(str(CAM_CONFIG)).model
+    cfg.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(path), prefix='backbone.')
+    model = MODELS.build(cfg)
+    with pytest.raises(pickle.UnpicklingError, match=str(path)):
+        model.init_weights()
+    assert not marker.exists()
+
+
+def test_tools_test_refuses_code(evil, demo_root: Path, tmp_path: Path) -> None:
+    path, marker = evil
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        [sys.executable, 'tools/test.py', str(CAM_CONFIG), str(path), '--work-dir',
+         str(tmp_path / 'test'), '--cfg-options', f'test_dataloader.dataset.data_root={demo_root}',
+         'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'refused to load checkpoint' in result.stderr and str(path) in result.stderr
+    assert not marker.exists()
+    assert not list((tmp_path / 'test').glob('cams/*.npz'))
+
+
+def test_trusted_file_is_unpickled_with_a_warning(evil, capsys) -> None:
+    path, marker = evil
+    trust_checkpoints([str(path)])
+    checkpoint = load_local_checkpoint(str(path))
+    assert marker.read_text() == 'pwned'
+    assert 'state_dict' in checkpoint
+
+
+def test_mmengine_checkpoint_loads_weights_only(tmp_path: Path) -> None:
+    """A checkpoint as CheckpointHook writes it (message hub included) loads as saved."""
+    hub = MessageHub.get_instance('test_checkpoint_weights_only')
+    for value in (1.5, 2.0, 0.25):
+        hub.update_scalar('train/loss', value)
+    hub.update_scalar('train/lr', np.float64(0.01))
+    hub.update_info('iter', 7)
+    hub.update_info('seed', np.int64(3))
+    saved = {
+        'meta': {'epoch': 1, 'iter': 7, 'seed': 3, 'experiment_name': 'x',
+                 'mmengine_version': '0.10.7', 'dataset_meta': {'classes': ('a', 'b')}},
+        'state_dict': {'w': torch.arange(4.)},
+        'message_hub': hub.state_dict(),
+        'optimizer': {'state': {}, 'param_groups': [{'lr': 0.01, 'params': [0]}]},
+        'param_schedulers': [{'last_epoch': 3, 'base_values': [0.01]}],
+        'np_array': np.arange(3, dtype=np.float32),
+    }
+    torch.save(saved, tmp_path / 'epoch_1.pth')
+    loaded = load_local_checkpoint(str(tmp_path / 'epoch_1.pth'))
+    buffer = loaded['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert buffer.mean() == pytest.approx(1.25)
+    assert loaded['message_hub']['runtime_info']['seed'] == 3
+    np.testing.assert_array_equal(loaded['np_array'], np.arange(3, dtype=np.float32))
+    assert torch.equal(loaded['state_dict']['w'], torch.arange(4.))
+
+
+def test_coverage_names_missing_and_mismatched_keys() -> None:
+    model_state = {'a.weight': torch.zeros(2, 3), 'b.weight': torch.zeros(4),
+                   'c.weight': torch.zeros(1), 'd.weight': torch.zeros(5)}
+    checkpoint = {'module.a.weight': torch.zeros(2, 3), 'b.weight': torch.zeros(3),
+                  'zzz': torch.zeros(1)}
+    report = compare_state_dicts(model_state, checkpoint)
+    assert report.loaded == ['a.weight']
+    assert report.missing == ['c.weight', 'd.weight']
+    assert report.mismatched == [('b.weight', (4, ), (3, ))]
+    assert report.unexpected == ['zzz']
+    with pytest.raises(RuntimeError, match=r"1 of the model's 4.*c\.weight.*b\.weight.*zzz"):
+        check_checkpoint_coverage(model_state, checkpoint, 'x.pth')
+    check_checkpoint_coverage(model_state, checkpoint, 'x.pth', strict=False)
+    check_checkpoint_coverage(model_state, checkpoint, 'x.pth', min_loaded=0.25)
+
+
+def test_runner_refuses_checkpoint_of_another_model(tmp_path: Path) -> None:
+    path = tmp_path / 'other.pth'
+    torch.save({'state_dict': {'head.fc.weight': torch.zeros(3, 3)}}, path)
+    runner = _runner(tmp_path, load_from=str(path))
+    with pytest.raises(RuntimeError, match=f'checkpoint {path} matches only 0 of'):
+        runner.load_or_resume()
+    runner = _runner(tmp_path, load_from=str(path),
+                     default_hooks=dict(checkpoint_keys=dict(strict=False)))
+    runner.load_or_resume()
+
+
+class _GetattrPayload:
+    """A pickle that asks for another attribute through ``getattr``."""
+
+    def __reduce__(self):
+        return getattr, (HistoryBuffer, '__init__')
+
+
+def test_getattr_is_limited_to_history_buffer_statistics(tmp_path: Path) -> None:
+    torch.save({'x': _GetattrPayload()}, tmp_path / 'g.pth')
+    with pytest.raises(pickle.UnpicklingError, match="__init__"):
+        load_local_checkpoint(str(tmp_path / 'g.pth'))
