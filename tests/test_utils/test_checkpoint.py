@@ -169,3 +169,17 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path: Path) -> None
     torch.save({'x': _GetattrPayload()}, tmp_path / 'g.pth')
     with pytest.raises(pickle.UnpicklingError, match="__init__"):
         load_local_checkpoint(str(tmp_path / 'g.pth'))
+
+
+def test_pretrained_backbone_refuses_checkpoint_of_another_model(tmp_path: Path) -> None:
+    cfg = Config.fromfile(str(CAM_CONFIG)).model
+    model = MODELS.build(cfg)
+    good = tmp_path / 'cam.pth'
+    torch.save({'state_dict': model.state_dict()}, good)
+    cfg.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(good), prefix='backbone.')
+    loaded = MODELS.build(cfg)
+    loaded.init_weights()
+    assert torch.equal(loaded.backbone.conv1a.weight, model.backbone.conv1a.weight)
+    cfg.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(good), prefix='decode_head.')
+    with pytest.raises(RuntimeError, match=r"cam\.pth \(prefix 'decode_head\.'\) matches only 0"):
+        MODELS.build(cfg).init_weights()

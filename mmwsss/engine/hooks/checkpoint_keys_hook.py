@@ -1,6 +1,6 @@
 """Refuse a checkpoint that leaves most of the model at its random initialisation."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
 from mmwsss.utils.checkpoint import check_checkpoint_coverage
@@ -37,7 +37,9 @@ class CheckpointKeysHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Raise (or warn) if the checkpoint covers too little of the model."""
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner.model
+        while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+            model = model.module  # as mmengine's load_state_dict unwraps them
         source = getattr(runner, '_load_from', None) or 'resumed from the work dir'
         state = checkpoint.get('state_dict', checkpoint)
         if not isinstance(state, dict):

@@ -24,10 +24,13 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmseg.registry import MODELS
+
+from mmwsss.utils.checkpoint import check_checkpoint_coverage
 
 # stage index, number of blocks, in, mid, out channels, first-block stride, dilation
 _BASIC_STAGES: Tuple[Tuple[int, int, int, int, int, int, int], ...] = (
@@ -285,6 +288,29 @@ class WideResNet38(BaseModule):
         self.out_channels: Tuple[int, ...] = tuple(
             self.level_channels[index] for index in out_indices)
         self._freeze()
+
+    def init_weights(self) -> None:
+        """Initialise; a ``Pretrained`` checkpoint must cover at least half of the network.
+
+        mmengine loads ``Pretrained`` weights non-strictly, so a checkpoint of
+        another network (or a wrong ``prefix``) would leave it at random: the
+        checkpoint's keys are compared first (see
+        :func:`~mmwsss.utils.checkpoint.check_checkpoint_coverage`).
+        """
+        init_cfg = self.init_cfg
+        if (isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
+                and not getattr(self, '_is_init', False)):
+            checkpoint = CheckpointLoader.load_checkpoint(
+                init_cfg['checkpoint'], map_location='cpu', logger='silent')
+            state = checkpoint.get('state_dict', checkpoint)
+            prefix = init_cfg.get('prefix')
+            if prefix:
+                prefix = prefix if prefix.endswith('.') else prefix + '.'
+                state = {key[len(prefix):]: value for key, value in state.items()
+                         if key.startswith(prefix)}
+            source = init_cfg['checkpoint'] + (f' (prefix {prefix!r})' if prefix else '')
+            check_checkpoint_coverage(self.state_dict(), state, source)
+        super().init_weights()
 
     def _freeze(self) -> None:
         """Set ``requires_grad=False`` on frozen stages and, with ``norm_eval``, BN affine."""
