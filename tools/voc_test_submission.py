@@ -93,9 +93,10 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     apply_test_time_options(cfg, tta=args.tta, crf=args.crf)
     dataset = cfg.test_dataloader.dataset
-    metainfo = DATASETS.build(
-        dict(copy.deepcopy(dataset), pipeline=[], lazy_init=True)).metainfo
     data_root = args.data_root or dataset.data_root
+    metainfo = DATASETS.build(
+        dict(copy.deepcopy(dataset), data_root=data_root, pipeline=[],
+             lazy_init=True)).metainfo
     split = osp.join(data_root, args.split)
     if not osp.isfile(split):
         raise FileNotFoundError(f'split file not found: {split}')

@@ -11,6 +11,8 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 from PIL import Image
 
+from mmwsss.datasets import DEMO_CLASSES
+from mmwsss.utils import save_json, voc_palette
 from tests.conftest import REPO_ROOT
 
 CONFIG = 'configs/seg/deeplabv3plus_wideresnet38-w0.125_1xb16-1k_demo-pseudo-112x112.py'
@@ -18,8 +20,11 @@ LAYOUT = 'results/VOC2012/Segmentation/comp6_test_cls'
 
 
 def _test_split(root: Path) -> list:
-    """Three images and a split file, no masks and no image-level labels."""
+    """Three images and a split file, no masks and no image-level labels; the
+    demo's classes (``meta.json``), as the demo model is used."""
     (root / 'JPEGImages').mkdir(parents=True)
+    save_json(dict(classes=list(DEMO_CLASSES), palette=voc_palette(len(DEMO_CLASSES)).tolist()),
+              root / 'meta.json')
     (root / 'ImageSets/Segmentation').mkdir(parents=True)
     image_ids = ['2008_000001', '2008_000002', '2010_000003']
     rng = np.random.default_rng(0)
