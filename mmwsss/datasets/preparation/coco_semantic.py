@@ -1,8 +1,9 @@
 """MS COCO 2014: semantic label PNGs and image-level labels from instance annotations.
 
-Reads the official ``instances_{split}.json`` directly (no pycocotools): polygons
-are filled at pixel centres (:func:`fill_polygon`), run-length encodings (the uncompressed lists of the
-official files and the compressed strings of result files) are decoded here.
+Reads the official ``instances_{split}.json`` directly (no pycocotools):
+polygons are filled at pixel centres (:func:`fill_polygon`), run-length
+encodings (the uncompressed lists of the official files and the compressed
+strings of result files) are decoded here.
 The 80 categories, sorted by COCO category id, become label values 1..80 (the
 order of ``configs/_base_/datasets/coco14_eps.py``); 0 is background.
 """
