@@ -1,6 +1,5 @@
 """tools/prepare_coco.py on a tiny instances_train2014.json."""
 import json
-import sys
 from pathlib import Path
 from typing import List
 
@@ -12,7 +11,7 @@ from mmseg.registry import DATASETS
 from mmwsss.datasets.preparation import (COCO_CATEGORY_IDS, coco_semantic_mask,
                                          decode_coco_rle, fill_polygon, prepare_coco)
 from mmwsss.datasets.wsss_dataset import read_label_png
-from tests.conftest import REPO_ROOT, run_tool
+from tests.conftest import REPO_ROOT
 
 LABEL = {cat: index + 1 for index, cat in enumerate(COCO_CATEGORY_IDS)}
 
@@ -158,18 +157,19 @@ def test_prepare_coco(tmp_path: Path) -> None:
     assert meta.classes[17] == 'dog' and meta.classes[80] == 'toothbrush'
 
 
-def test_prepare_coco_tool_resumes(tmp_path: Path) -> None:
+def test_prepare_coco_resumes_in_parallel(tmp_path: Path) -> None:
     write_annotations(tmp_path / 'instances_train2014.json')
     root = tmp_path / 'coco2014'
-    command = [sys.executable, 'tools/prepare_coco.py', str(tmp_path / 'instances_train2014.json'),
-               str(root), '--workers', '2']
-    result = run_tool(command)
-    print(result.stdout)
-    assert ('train2014: 3 images, 3 annotations; 2 images with labels written, '
-            '1 without annotations left out') in result.stdout
+    prepare_coco(str(tmp_path / 'instances_train2014.json'), str(root), workers=2,
+                 progress=False)
     mask = root / 'SegmentationClass/train2014/COCO_train2014_000000000025.png'
+    kept = root / 'SegmentationClass/train2014/COCO_train2014_000000000009.png'
     mask.unlink()
-    run_tool(command)
+    kept.write_bytes(kept.read_bytes())  # an existing mask is not rewritten
+    mtime = kept.stat().st_mtime_ns
+    counts = prepare_coco(str(tmp_path / 'instances_train2014.json'), str(root), workers=2,
+                          progress=False)
+    assert counts['labelled'] == 2 and kept.stat().st_mtime_ns == mtime
     assert (read_label_png(str(mask)) == 1).sum() == 4
 
 

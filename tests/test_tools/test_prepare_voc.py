@@ -1,6 +1,5 @@
 """tools/prepare_voc.py on a tiny VOC 2012 + SBD in the official formats."""
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,6 @@ from PIL import Image
 from mmwsss.datasets.preparation import prepare_voc_aug, read_sbd_mask, train_aug_ids
 from mmwsss.datasets.wsss_dataset import read_label_png
 from mmwsss.utils import save_label_png, voc_palette
-from tests.conftest import run_tool
 
 SPLITS = dict(sbd_train=['2008_000001', '2008_000002', '2008_000003'],
               sbd_val=['2008_000004', '2008_000005'],
@@ -113,12 +111,3 @@ def test_prepare_voc_aug_errors(voc_sbd) -> None:
     (voc / 'JPEGImages/2008_000002.jpg').unlink()
     with pytest.raises(FileNotFoundError, match='2008_000002.jpg'):
         prepare_voc_aug(str(voc), str(sbd), progress=False)
-
-
-def test_prepare_voc_tool(voc_sbd) -> None:
-    voc, sbd = voc_sbd
-    result = run_tool([sys.executable, 'tools/prepare_voc.py', str(voc), str(sbd)])
-    print(result.stdout)
-    assert 'train_aug: 5 ids' in result.stdout
-    assert 'SegmentationClassAug: 4 masks from VOC, 3 from SBD (7 written, 0 already there)' \
-        in result.stdout
