@@ -16,7 +16,7 @@ from mmseg.datasets import BaseSegDataset
 from PIL import Image
 from tqdm import tqdm
 
-from .wsss_dataset import STAGE_OUTPUT_KEYS, WSSSDataset, labels_from_mask
+from .wsss_dataset import STAGE_OUTPUT_KEYS, WSSSDataset
 
 IGNORE_INDEX = 255
 PROBLEM_KINDS = ('missing file', 'unreadable file', 'mask value outside classes',
@@ -50,6 +50,10 @@ def _read(path: str, kind: str, problems: List[Problem],
           as_array: bool) -> Optional[object]:
     """Decode an image file; record a missing or unreadable file.
 
+    For the size alone, JPEG files are decoded at 1/8 scale (PIL's draft
+    mode), which still reads every coded block, so truncated or corrupt files
+    are found.
+
     Returns:
         The (W, H) size (``as_array`` False) or the array, None on failure.
     """
@@ -58,8 +62,12 @@ def _read(path: str, kind: str, problems: List[Problem],
         return None
     try:
         with Image.open(path) as image:
+            if as_array:
+                return np.array(image)
+            size = image.size
+            image.draft(image.mode, (1, 1))
             image.load()
-            return np.array(image) if as_array else image.size
+            return size
     except (OSError, ValueError, SyntaxError) as error:
         problems.append(('unreadable file', path, f'{kind}: {error}'))
         return None
@@ -82,7 +90,7 @@ def check_image(job: dict) -> Tuple[List[Problem], Optional[List[int]], Dict[str
     checked: Dict[str, int] = Counter(images=1)
     size = _read(job['img_path'], 'image', problems, as_array=False)
     num_classes = job['num_classes']
-    label_mask = None
+    label_values = None
     for key, kind in (('seg_map_path', 'mask'), ('img_label_mask', 'label mask'),
                       ('saliency_path', 'saliency map')):
         path = job.get(key)
@@ -102,7 +110,8 @@ def check_image(job: dict) -> Tuple[List[Problem], Optional[List[int]], Dict[str
             problems.append(('unreadable file', path, f'{kind} has shape {array.shape}, '
                              'expected a single-channel (palette or grey) PNG'))
             continue
-        values = np.unique(array)
+        values = (np.flatnonzero(np.bincount(array.reshape(-1), minlength=256))
+                  if array.dtype == np.uint8 else np.unique(array))
         bad = [int(v) for v in values if v >= num_classes and v != IGNORE_INDEX]
         if bad:
             problems.append(('mask value outside classes', path,
@@ -110,12 +119,13 @@ def check_image(job: dict) -> Tuple[List[Problem], Optional[List[int]], Dict[str
                              f'ignore {IGNORE_INDEX})'))
         if key == 'img_label_mask' or (key == 'seg_map_path'
                                        and job.get('img_label_mask') == path):
-            label_mask = array
+            label_values = values
     labels = job.get('labels')
     source = job.get('label_source') or job.get('img_label_mask') or ''
     if labels is None and job.get('img_label_mask'):
-        labels = (labels_from_mask(label_mask, num_classes - 1)
-                  if label_mask is not None else None)
+        # the classes present, as labels_from_mask derives them
+        labels = ([int(v) for v in label_values if 1 <= v < num_classes]
+                  if label_values is not None else None)
     if labels is not None:
         bad = [v for v in labels if not isinstance(v, int) or not 1 <= v < num_classes]
         if bad:

@@ -92,3 +92,7 @@ def test_check_image_hand_made(tmp_path: Path) -> None:
                         ('no image-level label', str(tmp_path / 'a.png'),
                          'image a has no foreground class')]
     assert labels == []
+    data = (tmp_path / 'a.jpg').read_bytes()
+    (tmp_path / 'a.jpg').write_bytes(data[:len(data) // 2])
+    problems, _, _ = check_image(job)
+    assert [p[:2] for p in problems] == [('unreadable file', str(tmp_path / 'a.jpg'))]
