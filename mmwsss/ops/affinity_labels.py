@@ -102,7 +102,8 @@ def pool_scores(scores: ArrayOrTensor, factor: int = 8) -> ArrayOrTensor:
     if height % factor or width % factor:
         raise ValueError(
             f'score size {height}x{width} is not a multiple of {factor}')
-    tensor = torch.as_tensor(scores)
+    tensor = torch.as_tensor(np.ascontiguousarray(scores) if isinstance(scores, np.ndarray)
+                             else scores)
     pooled = F.avg_pool2d(tensor.float()[None], factor)[0].to(tensor.dtype)
     return pooled.numpy() if isinstance(scores, np.ndarray) else pooled
 
