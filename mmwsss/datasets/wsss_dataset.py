@@ -6,20 +6,14 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.logging import print_log
-from mmseg.datasets import BaseSegDataset
+from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 from PIL import Image
 
 VOC_METAINFO = dict(
-    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle',
-             'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
-             'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train',
-             'tvmonitor'),
-    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128],
-             [128, 0, 128], [0, 128, 128], [128, 128, 128], [64, 0, 0],
-             [192, 0, 0], [64, 128, 0], [192, 128, 0], [64, 0, 128],
-             [192, 0, 128], [64, 128, 128], [192, 128, 128], [0, 64, 0],
-             [128, 64, 0], [0, 192, 0], [128, 192, 0], [0, 64, 128]])
+    classes=tuple(PascalVOCDataset.METAINFO['classes']),
+    palette=[list(colour) for colour in PascalVOCDataset.METAINFO['palette']])
+"""The 21 PASCAL VOC classes (background first) and their colours, MMSeg's."""
 
 
 PER_IMAGE_FILES = dict(saliency_path='.png', cam_path='.npz', affinity_path='.npz')

@@ -17,6 +17,7 @@ from typing import Tuple, TypeVar
 import numpy as np
 import numpy.typing as npt
 import torch
+import torch.nn.functional as F
 
 from .crf import dense_crf
 
@@ -86,7 +87,8 @@ def affinity_crf_scores(image: np.ndarray,
 def pool_scores(scores: ArrayOrTensor, factor: int = 8) -> ArrayOrTensor:
     """Average scores over non-overlapping ``factor`` x ``factor`` blocks.
 
-    Works on numpy arrays and torch tensors alike (448 x 448 -> 56 x 56 for the
+    PyTorch's ``avg_pool2d`` (in float32, the result in the input's dtype), on
+    numpy arrays and torch tensors alike (448 x 448 -> 56 x 56 for the
     official affinity crop).
 
     Args:
@@ -100,8 +102,10 @@ def pool_scores(scores: ArrayOrTensor, factor: int = 8) -> ArrayOrTensor:
     if height % factor or width % factor:
         raise ValueError(
             f'score size {height}x{width} is not a multiple of {factor}')
-    blocks = scores.reshape(num, height // factor, factor, width // factor, factor)
-    return blocks.mean((2, 4))
+    tensor = torch.as_tensor(np.ascontiguousarray(scores) if isinstance(scores, np.ndarray)
+                             else scores)
+    pooled = F.avg_pool2d(tensor.float()[None], factor)[0].to(tensor.dtype)
+    return pooled.numpy() if isinstance(scores, np.ndarray) else pooled
 
 
 def affinity_label_from_scores(low_scores: np.ndarray, high_scores: np.ndarray,

@@ -1,6 +1,7 @@
 """Tests of RandomCropPad and RandomColorJitter."""
 import numpy as np
 import pytest
+from PIL import Image, ImageEnhance
 
 from mmwsss.datasets import RandomColorJitter, RandomCropPad
 from mmwsss.datasets.transforms.random_crop_pad import crop_pad_window
@@ -48,17 +49,64 @@ def test_crop_larger_image_keeps_alignment() -> None:
 
 def test_color_jitter_identity_and_range() -> None:
     image = np.random.default_rng(0).integers(0, 256, (8, 9, 3), dtype=np.uint8)
-    same = RandomColorJitter(0, 0, 0, 0, seed=0)(dict(img=image.copy()))['img']
-    np.testing.assert_array_equal(same, image)
+    same = RandomColorJitter(0, 0, 0, 0, seed=0)(dict(img=image.copy()))
+    np.testing.assert_array_equal(same['img'], image)
     jitter = RandomColorJitter(0.3, 0.3, 0.3, 0.1, seed=0)
     out = jitter(dict(img=image.copy()))['img']
-    assert out.dtype == np.uint8 and out.shape == image.shape and not np.array_equal(out, image)
+    assert out.dtype == np.uint8 and out.shape == image.shape
+    assert not np.array_equal(out, image)
     grey = np.full((4, 4, 3), 100, dtype=np.uint8)
     brighter = RandomColorJitter(0.3, 0, 0, 0, seed=3)(dict(img=grey.copy()))['img']
     factor = brighter[0, 0, 0] / 100
     assert 0.7 <= factor <= 1.3 and (brighter == brighter[0, 0, 0]).all()
     with pytest.raises(ValueError, match='hue'):
         RandomColorJitter(hue=0.7)
+
+
+def test_color_jitter_parameters_as_torchvision() -> None:
+    """ColorJitter(0.3, 0.3, 0.3, 0.1): factors in [0.7, 1.3], hue in [-0.1, 0.1],
+    the four operations in every order; an amount of 0 skips its operation."""
+    jitter = RandomColorJitter(0.3, 0.3, 0.3, 0.1, seed=0)
+    draws = [jitter.get_params() for _ in range(3000)]
+    factors = np.array([f for _, f in draws])
+    for column in range(3):
+        assert 0.7 <= factors[:, column].min() < 0.71
+        assert 1.29 < factors[:, column].max() <= 1.3
+    assert -0.1 <= factors[:, 3].min() < -0.099 and 0.099 < factors[:, 3].max() <= 0.1
+    assert len({tuple(order) for order, _ in draws}) == 24
+    order, factors = RandomColorJitter(0.5, 0, 1, 0, seed=0).get_params()
+    assert factors[1] is None and factors[3] is None
+    assert 0.5 <= factors[0] <= 1.5 and 0 <= factors[2] <= 2
+
+
+def torchvision_pil_reference(image: np.ndarray, order, factors) -> np.ndarray:
+    """What torchvision's ColorJitter does to a PIL image, written with PIL directly."""
+    pil = Image.fromarray(np.ascontiguousarray(image[..., ::-1]))
+    for op in order:
+        factor = factors[op]
+        if op == 0:
+            pil = ImageEnhance.Brightness(pil).enhance(factor)
+        elif op == 1:
+            pil = ImageEnhance.Contrast(pil).enhance(factor)
+        elif op == 2:
+            pil = ImageEnhance.Color(pil).enhance(factor)
+        else:
+            h, s, v = pil.convert('HSV').split()
+            shift = int(np.trunc(factor * 255)) % 256
+            h = Image.fromarray(((np.array(h).astype(np.int32) + shift) % 256).astype(np.uint8))
+            pil = Image.merge('HSV', (h, s, v)).convert('RGB')
+    return np.array(pil)[..., ::-1]
+
+
+def test_color_jitter_equals_pil_reference() -> None:
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (17, 23, 3), dtype=np.uint8)
+    jitter = RandomColorJitter(0.3, 0.3, 0.3, 0.1, seed=5)
+    draws = [jitter.get_params() for _ in range(20)]
+    assert min(f[3] for _, f in draws) < 0 < max(f[3] for _, f in draws)
+    for order, factors in draws:
+        np.testing.assert_array_equal(jitter.apply(image, order, factors),
+                                      torchvision_pil_reference(image, order, factors))
 
 
 def test_seg_fields_follow_resize_and_flip() -> None:

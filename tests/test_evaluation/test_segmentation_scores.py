@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+import torch
+from mmseg.evaluation import IoUMetric
 
 from mmwsss.evaluation import confusion_matrix, segmentation_scores
 
@@ -39,3 +41,41 @@ def test_absent_class_is_left_out_of_the_mean() -> None:
     scores = segmentation_scores(matrix, ['bg', 'a', 'b'])
     assert math.isnan(scores['per_class']['b']['IoU'])
     assert scores['mIoU'] == 100.0
+
+
+def numpy_reference_scores(confusion: np.ndarray) -> dict:
+    """IoU, precision, recall and aAcc written out with numpy (the previous code)."""
+    confusion = confusion.astype(np.float64)
+    true_pos = np.diag(confusion)
+    gt_total, pred_total = confusion.sum(axis=1), confusion.sum(axis=0)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return dict(IoU=true_pos / (gt_total + pred_total - true_pos),
+                    Precision=true_pos / pred_total, Recall=true_pos / gt_total,
+                    aAcc=true_pos.sum() / confusion.sum())
+
+
+def test_scores_equal_numpy_reference_and_mmseg_areas() -> None:
+    rng = np.random.default_rng(0)
+    names = [f'c{i}' for i in range(6)]
+    for trial in range(20):
+        gt = torch.from_numpy(rng.integers(0, 6, (31, 17)))
+        pred = torch.from_numpy(rng.integers(0, 5 if trial % 2 else 6, (31, 17)))
+        gt[rng.random((31, 17)) < 0.1] = 255
+        gt[gt == 4] = 5  # class 4 absent from the ground truth
+        matrix = confusion_matrix(pred, gt, 6)
+        # the matrix holds MMSeg's per-class areas
+        intersect, union, pred_area, label_area = IoUMetric.intersect_and_union(
+            pred, gt, 6, 255)
+        np.testing.assert_array_equal(np.diag(matrix), intersect.numpy())
+        np.testing.assert_array_equal(matrix.sum(0), pred_area.numpy())
+        np.testing.assert_array_equal(matrix.sum(1), label_area.numpy())
+        np.testing.assert_array_equal(matrix.sum(0) + matrix.sum(1) - np.diag(matrix),
+                                      union.numpy())
+        scores = segmentation_scores(matrix, names)
+        reference = numpy_reference_scores(matrix)
+        for key in ('IoU', 'Precision', 'Recall'):
+            expected = [round(float(v) * 100, 2) for v in reference[key]]
+            got = [scores['per_class'][name][key] for name in names]
+            np.testing.assert_array_equal(got, expected)
+            assert scores[f'm{key}'] == round(float(np.nanmean(reference[key])) * 100, 2)
+        assert scores['aAcc'] == round(float(reference['aAcc']) * 100, 2)

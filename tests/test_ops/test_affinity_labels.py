@@ -78,6 +78,19 @@ def test_pool_scores_block_means_numpy_and_torch():
         pool_scores(np.zeros((2, 12, 16)), factor=8)
 
 
+def test_pool_scores_equal_block_means_in_the_input_dtype():
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float16):
+        scores = rng.random((3, 24, 16)).astype(dtype)
+        reference = scores.reshape(3, 3, 8, 2, 8).mean((2, 4))
+        pooled = pool_scores(scores)
+        assert pooled.dtype == dtype
+        np.testing.assert_allclose(pooled, reference, rtol=1e-6 if dtype == np.float32 else 1e-3)
+    flipped = scores[:, :, ::-1]  # a view with a negative stride
+    np.testing.assert_allclose(pool_scores(flipped), flipped.reshape(3, 3, 8, 2, 8).mean((2, 4)),
+                               rtol=1e-3)
+
+
 def test_affinity_label_rule_on_hand_made_scores():
     # Channels: background, class 1, class 2. One row of six pixels.
     low = np.array([

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mmseg.datasets import PascalVOCDataset
 from PIL import Image
 
 from mmwsss.utils import (atomic_path, load_npz, save_json, save_label_png, save_npz,
@@ -18,6 +19,9 @@ def test_voc_palette_known_entries() -> None:
     assert palette[1].tolist() == [128, 0, 0]
     assert palette[15].tolist() == [192, 128, 128]
     assert palette[20].tolist() == [0, 64, 128]
+    assert palette[255].tolist() == [224, 224, 192]  # VOC's boundary colour
+    # the first 21 colours are MMSeg's VOC palette
+    assert palette[:21].tolist() == [list(c) for c in PascalVOCDataset.METAINFO['palette']]
 
 
 def test_atomic_path_keeps_old_file_on_error(tmp_path: Path) -> None:

@@ -4,8 +4,11 @@
 #       1..80 in the order of `classes` below (COCO category ids sorted), 255 ignore
 #   {data_root}/SaliencyMaps/train2014/*.png      saliency maps (e.g. PFAN's)
 #   {data_root}/ImageSets/train.txt              image ids, one per line
-# Image-level labels are derived from the masks; to read them from a JSON file
-# {image_id: [class values 1..80]} set img_label_file=... in the datasets.
+#   {data_root}/image_labels.json                {image_id: [class values 1..80]}
+# tools/prepare_coco.py writes all but the images and saliency maps from the
+# official instances_train2014.json. Image-level labels are read from
+# image_labels.json (the annotated categories); with img_label_file='' they
+# are derived from the masks instead.
 # Official EPS COCO script: long side uniform in [256, 448], crop 321.
 _base_ = ['./voc12aug_eps.py']
 data_root = 'data/coco2014'
@@ -69,6 +72,7 @@ train_dataloader = dict(
         data_root=data_root,
         metainfo=metainfo,
         ann_file='ImageSets/train.txt',
+        img_label_file='image_labels.json',
         data_prefix=dict(
             _delete_=True,
             img_path='train2014',
@@ -80,5 +84,6 @@ test_dataloader = dict(
         data_root=data_root,
         metainfo=metainfo,
         ann_file='ImageSets/train.txt',
+        img_label_file='image_labels.json',
         data_prefix=dict(
             img_path='train2014', seg_map_path='SegmentationClass/train2014')))

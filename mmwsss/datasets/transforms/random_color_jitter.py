@@ -1,30 +1,68 @@
-"""Colour jitter with torchvision's ColorJitter semantics, on uint8 BGR images."""
-from typing import Optional
+"""Colour jitter with torchvision's ColorJitter semantics, by mmcv's image adjustments."""
+import warnings
+from functools import partial
+from typing import List, Optional, Tuple
 
-import cv2
+import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
+from PIL import Image
 
 
-def _blend(image: np.ndarray, other: np.ndarray, factor: float) -> np.ndarray:
-    """``factor * image + (1 - factor) * other``, clipped to [0, 255]."""
-    return np.clip(factor * image + (1.0 - factor) * other, 0, 255)
+def adjust_saturation(image: np.ndarray, factor: float) -> np.ndarray:
+    """mmcv's colour (saturation) adjustment with PIL, without its pillow notice."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message="Only use 'alpha' for pillow backend")
+        return mmcv.adjust_color(image, factor, backend='pillow')
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
-    """ITU-R 601 luma of a float BGR image, shape (H, W, 1)."""
-    return (0.114 * image[..., 0] + 0.587 * image[..., 1] + 0.299 * image[..., 2])[..., None]
+def adjust_hue(image: np.ndarray, factor: float) -> np.ndarray:
+    """Rotate the hue of a uint8 BGR image as torchvision does on PIL images.
+
+    The image goes to PIL's HSV, its hue channel is shifted by
+    ``int(factor * 255)`` modulo 256, and it comes back to RGB. mmcv's
+    ``adjust_hue`` computes the same shift as ``np.uint8(factor * 255)``,
+    which NumPy 2 refuses for negative factors (half of the draws), hence
+    this function.
+
+    Args:
+        image: uint8 BGR image (H, W, 3).
+        factor: Shift in turns, in [-0.5, 0.5].
+
+    Returns:
+        uint8 BGR image (H, W, 3).
+    """
+    hue, saturation, value = Image.fromarray(
+        np.ascontiguousarray(image[..., ::-1])).convert('HSV').split()
+    shifted = np.asarray(hue) + np.uint8(int(factor * 255) % 256)  # wraps modulo 256
+    rgb = Image.merge('HSV', (Image.fromarray(shifted), saturation, value)).convert('RGB')
+    return np.asarray(rgb)[..., ::-1]
+
+
+ADJUSTMENTS = (
+    partial(mmcv.adjust_brightness, backend='pillow'),
+    partial(mmcv.adjust_contrast, backend='pillow'),
+    adjust_saturation,
+    adjust_hue,
+)
+"""Brightness, contrast, saturation and hue, in torchvision's index order."""
 
 
 @TRANSFORMS.register_module()
 class RandomColorJitter(BaseTransform):
     """Randomly change brightness, contrast, saturation and hue (PSA's augmentation).
 
-    Like torchvision's ``ColorJitter(brightness, contrast, saturation, hue)``:
-    factors are drawn uniformly from ``[1 - x, 1 + x]`` (hue shift from
-    ``[-hue, hue]`` of a full turn) and the four operations are applied in a
-    random order. PSA and EPS use ``(0.3, 0.3, 0.3, 0.1)``.
+    As torchvision's ``ColorJitter(brightness, contrast, saturation, hue)``:
+    the brightness, contrast and saturation factors are drawn uniformly from
+    ``[max(0, 1 - x), 1 + x]``, the hue shift from ``[-hue, hue]`` of a full
+    turn, and the four operations are applied in a random order; an amount of
+    0 skips its operation. PSA and EPS use ``(0.3, 0.3, 0.3, 0.1)`` on PIL
+    images. Brightness, contrast and saturation are mmcv's
+    ``adjust_brightness``, ``adjust_contrast`` and ``adjust_color`` with the
+    pillow backend, i.e. PIL's ``ImageEnhance`` operations that torchvision
+    applies to PIL images; the hue is :func:`adjust_hue`, torchvision's PIL
+    hue rotation. The image is uint8 after each operation, as with PIL.
 
     Required keys: ``img`` (uint8 BGR). Modified keys: ``img``.
 
@@ -50,28 +88,36 @@ class RandomColorJitter(BaseTransform):
         self.saturation, self.hue = saturation, hue
         self.rng = np.random.default_rng(seed) if seed is not None else np.random
 
-    def _factor(self, amount: float) -> float:
-        return float(self.rng.uniform(1 - amount, 1 + amount))
+    def get_params(self) -> Tuple[np.ndarray, List[Optional[float]]]:
+        """Draw the order of the operations and their factors.
 
-    def _shift_hue(self, image: np.ndarray, shift: float) -> np.ndarray:
-        """Rotate the hue of a float BGR image by ``shift`` turns."""
-        hsv = cv2.cvtColor(np.round(image).astype(np.uint8), cv2.COLOR_BGR2HSV_FULL)
-        hsv[..., 0] = (hsv[..., 0].astype(np.int32) + int(round(shift * 256))) % 256
-        return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(np.float32)
+        Returns:
+            A permutation of 0..3 (brightness, contrast, saturation, hue) and
+            the four factors (None for an operation with amount 0).
+        """
+        order = self.rng.permutation(4)
+        factors: List[Optional[float]] = [
+            float(self.rng.uniform(max(0.0, 1 - amount), 1 + amount)) if amount else None
+            for amount in (self.brightness, self.contrast, self.saturation)
+        ]
+        factors.append(float(self.rng.uniform(-self.hue, self.hue)) if self.hue else None)
+        return order, factors
+
+    def apply(self, image: np.ndarray, order: np.ndarray,
+              factors: List[Optional[float]]) -> np.ndarray:
+        """Apply the operations of :meth:`get_params` to a uint8 BGR image (H, W, 3)."""
+        for op in order:
+            if factors[op] is not None:
+                image = ADJUSTMENTS[op](image, factors[op])
+        return image
 
     def transform(self, results: dict) -> dict:
         """Jitter ``results['img']``."""
-        image = results['img'].astype(np.float32)
-        for op in self.rng.permutation(4):
-            if op == 0 and self.brightness:
-                image = _blend(image, np.zeros_like(image), self._factor(self.brightness))
-            elif op == 1 and self.contrast:
-                mean = float(_grey(image).mean())
-                image = _blend(image, np.full_like(image, mean), self._factor(self.contrast))
-            elif op == 2 and self.saturation:
-                image = _blend(image, np.repeat(_grey(image), 3, axis=2),
-                               self._factor(self.saturation))
-            elif op == 3 and self.hue:
-                image = self._shift_hue(image, float(self.rng.uniform(-self.hue, self.hue)))
-        results['img'] = np.round(image).astype(np.uint8)
+        order, factors = self.get_params()
+        results['img'] = self.apply(results['img'], order, factors)
         return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(brightness={self.brightness}, '
+                f'contrast={self.contrast}, saturation={self.saturation}, '
+                f'hue={self.hue})')

@@ -141,7 +141,7 @@ class EPSHead(CAMHead):
             (not optimised).
         """
         logits_cam = self.conv_cam(self.dropout(inputs[self.in_index]))
-        logits = logits_cam.mean(dim=(2, 3))[:, :self.num_classes]
+        logits = F.adaptive_avg_pool2d(logits_cam, 1).flatten(1)[:, :self.num_classes]
         labels = stack_img_labels(data_samples).to(logits)
         saliency = stack_saliency(data_samples).to(logits)
         accuracy = ((logits > 0).float() == labels).float().mean()

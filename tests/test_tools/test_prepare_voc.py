@@ -1,0 +1,113 @@
+"""tools/prepare_voc.py on a tiny VOC 2012 + SBD in the official formats."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+import scipy.sparse
+from PIL import Image
+
+from mmwsss.datasets.preparation import prepare_voc_aug, read_sbd_mask, train_aug_ids
+from mmwsss.datasets.wsss_dataset import read_label_png
+from mmwsss.utils import save_label_png, voc_palette
+
+SPLITS = dict(sbd_train=['2008_000001', '2008_000002', '2008_000003'],
+              sbd_val=['2008_000004', '2008_000005'],
+              voc_train=['2008_000003', '2008_000006'],
+              voc_val=['2008_000005', '2008_000007'])
+VOC_MASKED = ['2008_000003', '2008_000005', '2008_000006', '2008_000007']
+SBD_MASKED = ['2008_000001', '2008_000002', '2008_000003', '2008_000004', '2008_000005']
+
+
+def sbd_mask(index: int) -> np.ndarray:
+    """A 6 x 8 class mask with class ``index`` in a block."""
+    mask = np.zeros((6, 8), np.uint8)
+    mask[1:4, 2:7] = index
+    return mask
+
+
+def write_sbd_mat(path: Path, mask: np.ndarray) -> None:
+    """An SBD cls/*.mat file: struct GTcls with Boundaries, Segmentation, CategoriesPresent."""
+    classes = [int(v) for v in np.unique(mask) if v]
+    boundaries = np.empty((20, 1), dtype=object)
+    for index in range(20):
+        boundaries[index, 0] = scipy.sparse.csc_matrix(mask.shape, dtype=bool)
+    scipy.io.savemat(str(path), dict(GTcls=dict(
+        Boundaries=boundaries, Segmentation=mask,
+        CategoriesPresent=np.array(classes, np.uint8))))
+
+
+@pytest.fixture
+def voc_sbd(tmp_path: Path):
+    """A VOC2012 folder and an SBD dataset folder with the SPLITS above."""
+    voc, sbd = tmp_path / 'VOCdevkit/VOC2012', tmp_path / 'benchmark_RELEASE/dataset'
+    (voc / 'ImageSets/Segmentation').mkdir(parents=True)
+    (voc / 'JPEGImages').mkdir()
+    (sbd / 'cls').mkdir(parents=True)
+    for name, folder in (('voc_train', voc / 'ImageSets/Segmentation/train.txt'),
+                         ('voc_val', voc / 'ImageSets/Segmentation/val.txt'),
+                         ('sbd_train', sbd / 'train.txt'), ('sbd_val', sbd / 'val.txt')):
+        folder.write_text(''.join(i + '\n' for i in SPLITS[name]))
+    all_ids = sorted({i for ids in SPLITS.values() for i in ids})
+    for index, img_id in enumerate(all_ids, start=1):
+        Image.fromarray(np.full((6, 8, 3), 50, np.uint8)).save(voc / 'JPEGImages' / f'{img_id}.jpg')
+        if img_id in SBD_MASKED:
+            write_sbd_mat(sbd / 'cls' / f'{img_id}.mat', sbd_mask(index))
+        if img_id in VOC_MASKED:
+            mask = sbd_mask(index)
+            mask[0, :] = 255  # VOC's boundary label
+            save_label_png(mask, voc / 'SegmentationClass' / f'{img_id}.png')
+    return voc, sbd
+
+
+def test_train_aug_ids() -> None:
+    assert train_aug_ids(**SPLITS) == ['2008_000001', '2008_000002', '2008_000003',
+                                       '2008_000004', '2008_000006']
+
+
+def test_read_sbd_mask(tmp_path: Path) -> None:
+    write_sbd_mat(tmp_path / 'a.mat', sbd_mask(7))
+    assert np.array_equal(read_sbd_mask(str(tmp_path / 'a.mat')), sbd_mask(7))
+    scipy.io.savemat(str(tmp_path / 'b.mat'), dict(other=np.zeros(3)))
+    with pytest.raises(ValueError, match='b.mat has no GTcls.Segmentation'):
+        read_sbd_mask(str(tmp_path / 'b.mat'))
+    write_sbd_mat(tmp_path / 'c.mat', sbd_mask(21))
+    with pytest.raises(ValueError, match='c.mat.*outside 0..20'):
+        read_sbd_mask(str(tmp_path / 'c.mat'))
+
+
+def test_prepare_voc_aug(voc_sbd) -> None:
+    voc, sbd = voc_sbd
+    counts = prepare_voc_aug(str(voc), str(sbd), progress=False)
+    assert counts == dict(train_aug=5, written=7, kept=0, from_voc=4, from_sbd=3,
+                          sbd_train=3, sbd_val=2, voc_train=2, voc_val=2)
+    assert (voc / 'ImageSets/Segmentation/train_aug.txt').read_text().split() == \
+        train_aug_ids(**SPLITS)
+    out = voc / 'SegmentationClassAug'
+    assert sorted(os.listdir(out)) == [f'2008_00000{i}.png' for i in range(1, 8)]
+    # SBD-only image: SBD's mask; image in both: VOC's mask with its 255 boundary
+    assert np.array_equal(read_label_png(str(out / '2008_000001.png')), sbd_mask(1))
+    expected = sbd_mask(3)
+    expected[0, :] = 255
+    assert np.array_equal(read_label_png(str(out / '2008_000003.png')), expected)
+    with Image.open(out / '2008_000001.png') as image:
+        assert image.mode == 'P'
+        assert np.array_equal(np.array(image.getpalette()[:63]).reshape(21, 3),
+                              voc_palette(21))
+    # an interrupted run (a mask missing, a temporary file left) resumes
+    (out / '2008_000002.png').unlink()
+    (out / '.2008_000002.abc.tmp.png').write_bytes(b'partial')
+    counts = prepare_voc_aug(str(voc), str(sbd), progress=False)
+    assert (counts['written'], counts['kept']) == (1, 6)
+    assert np.array_equal(read_label_png(str(out / '2008_000002.png')), sbd_mask(2))
+
+
+def test_prepare_voc_aug_errors(voc_sbd) -> None:
+    voc, sbd = voc_sbd
+    (sbd / 'cls/2008_000004.mat').unlink()
+    with pytest.raises(FileNotFoundError, match='2008_000004.mat'):
+        prepare_voc_aug(str(voc), str(sbd), progress=False)
+    (voc / 'JPEGImages/2008_000002.jpg').unlink()
+    with pytest.raises(FileNotFoundError, match='2008_000002.jpg'):
+        prepare_voc_aug(str(voc), str(sbd), progress=False)
