@@ -44,7 +44,7 @@ train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=1e-4, weight_decay=1e-4))
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=True,

@@ -14,7 +14,7 @@ auto_scale_lr = dict(enable=False, base_batch_size=16)
 train_dataloader = dict(batch_size=16, drop_last=True)
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=False,

@@ -177,9 +177,7 @@ def test_config_follows_the_official_optimizer(stage: str) -> None:
             wrapper.zero_grad()
             official.step()
             official.zero_grad()
-            for scheduler in schedulers:
-                scheduler.step()
-            for name in trained:
+            for name in trained:  # the lr each side used at this step, and the result
                 group = lr_of[id(params[name])]
                 expected = official_lr_of[id(reference_params[name])]
                 assert group['lr'] == pytest.approx(expected['lr'], rel=1e-9), (name, step)
@@ -187,6 +185,8 @@ def test_config_follows_the_official_optimizer(stage: str) -> None:
                 assert group['momentum'] == expected['momentum'] == WEIGHT_DECAY
                 torch.testing.assert_close(params[name], reference_params[name],
                                            rtol=1.3e-6, atol=1e-7, msg=f'{name} {step}')
+            for scheduler in schedulers:
+                scheduler.step()
     for name, p in params.items():  # trained parameters moved, the others did not
         assert torch.equal(p, initial[name]) != (name in trained), name
     head = [name for name in trained if name.startswith('decode_head.')]

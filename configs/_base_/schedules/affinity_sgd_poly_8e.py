@@ -2,8 +2,8 @@
 # SGD at lr 0.1, weight decay 5e-4, momentum 5e-4 (the official PolyOptimizer
 # passes the weight decay into SGD's momentum argument: in effect no momentum),
 # backbone weights lr x1, backbone biases lr x2 without decay, the affinity
-# head (decode_head) lr x10; poly lr, power 0.9, stepped every iteration over
-# 8 epochs. The official max_step is 8 x floor(10582 / 8) = 10576 (last
+# head (decode_head) lr x10; poly lr (PSAPolyLR), power 0.9, stepped every
+# iteration over 8 epochs. The official max_step is 8 x floor(10582 / 8) = 10576 (last
 # incomplete batch dropped): the VOC AffinityNet config sets drop_last=True and
 # a total batch of 8. See cam_sgd_poly_15e.py for the parameter groups.
 # Momentum-0.9 variant (not the official trajectory): --cfg-options
@@ -18,7 +18,7 @@ optim_wrapper = dict(
         custom_keys={'decode_head': dict(lr_mult=10.0)}))
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=True,

@@ -8,7 +8,9 @@
 #   biases, so only the x1 and x10 groups hold parameters); frozen parameters
 #   (conv1a, b2..b2_2, every BatchNorm: see the backbone's frozen_stages and
 #   norm_eval) get no gradient and are never updated;
-# - poly lr, power 0.9, stepped every iteration over 15 epochs.
+# - poly lr, power 0.9, stepped every iteration over 15 epochs: PSAPolyLR,
+#   lr = 0.01 * (1 - step / max_step) ** 0.9 (mmengine's PolyLR divides by
+#   max_step - 1, a schedule one step shorter than the official one).
 # The official max_step is 15 x floor(10582 / 16) = 9915 (its data loader drops
 # the last incomplete batch): the VOC CAM config sets drop_last=True and a
 # total batch of 16, so the iteration count is the same for any process count.
@@ -25,7 +27,7 @@ optim_wrapper = dict(
         custom_keys={'decode_head': dict(lr_mult=10.0)}))
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=True,

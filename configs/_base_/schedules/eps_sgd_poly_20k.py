@@ -2,7 +2,7 @@
 # 0.01, weight decay 5e-4, momentum 5e-4 (the official PolyOptimizer passes the
 # weight decay into SGD's momentum argument: in effect no momentum), backbone
 # weights lr x1, backbone biases lr x2 without decay, the classifier
-# (decode_head) lr x10; poly lr, power 0.9, every iteration over 20k
+# (decode_head) lr x10; poly lr (PSAPolyLR), power 0.9, every iteration over 20k
 # iterations (the official max_step). See cam_sgd_poly_15e.py for the groups.
 # Configs using this schedule log and save checkpoints by iteration (set in
 # the config, as default_runtime.py owns log_processor and default_hooks).
@@ -18,7 +18,7 @@ optim_wrapper = dict(
         custom_keys={'decode_head': dict(lr_mult=10.0)}))
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=False,
