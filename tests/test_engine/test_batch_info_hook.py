@@ -20,14 +20,14 @@ WIDTH = 1 / 32
 
 
 def _tiny_options(demo_root: Path, head_channels: int) -> List[str]:
-    """Narrow width, demo data; the batch, lr and transforms stay the config's."""
+    """Narrow width, demo data (6 classes); the batch, lr and transforms stay the config's."""
     loader = 'train_dataloader'
     return [f'{loader}.dataset.data_root={demo_root}',
             f'{loader}.dataset.ann_file=ImageSets/Segmentation/train.txt',
             f'{loader}.dataset.img_label_file=image_labels.json',
             f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
             f'model.backbone.widen_factor={WIDTH}', 'model.backbone.init_cfg=None',
-            f'model.decode_head.in_channels={head_channels}']
+            f'model.decode_head.in_channels={head_channels}', 'model.decode_head.num_classes=6']
 
 
 def _run(command: List[str], cwd: Path) -> str:

@@ -13,7 +13,7 @@
 #   max_step - 1, a schedule one step shorter than the official one).
 # The official max_step is 15 x floor(10582 / 16) = 9915 (its data loader drops
 # the last incomplete batch): the VOC CAM config sets drop_last=True and a
-# total batch of 16, so the iteration count is the same for any process count.
+# total batch of 16, so the iteration count is the same on 1, 2, 4 or 8 processes.
 # Momentum-0.9 variant (not the official trajectory): the same step size needs
 # lr / 10, i.e. --cfg-options optim_wrapper.optimizer.momentum=0.9
 # optim_wrapper.optimizer.lr=0.001
