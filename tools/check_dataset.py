@@ -9,7 +9,7 @@ not checked.
 
 Examples::
 
-    python tools/check_dataset.py configs/psa/psa-pipeline_wideresnet38_4xb4_voc12aug-448x448.py
+    python tools/check_dataset.py configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py
     python tools/check_dataset.py configs/eps/eps_wideresnet38_1xb16-256k_coco14-321x321.py \
         --workers 16 --data-root /data/coco2014
 """

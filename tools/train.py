@@ -4,6 +4,10 @@ A pipeline config (one with ``stages``, see :mod:`mmwsss.engine.pipeline`)
 runs its stages in order under one work dir, skipping finished steps;
 ``--cfg-options STAGE.key=value`` reaches one stage.
 
+A config with ``total_batch_size`` (every VOC stage config) trains at that batch
+over all processes: each of N processes loads ``total_batch_size / N`` images
+(see :func:`mmwsss.utils.config.resolve_batch_size`); the log states it.
+
 Examples::
 
     python tools/train.py configs/cam/<config>.py
@@ -51,7 +55,8 @@ def main() -> None:
     if osp.isfile(args.config) and is_pipeline_config(Config.fromfile(args.config)):
         run_pipeline(args.config, args.cfg_options, args.work_dir, args.launcher)
         return
-    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
+                      train=True)
     if args.resume:
         cfg.resume = True
     runner = Runner.from_cfg(cfg)

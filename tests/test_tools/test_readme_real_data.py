@@ -23,7 +23,7 @@ VOC_COMMANDS = [
     'python tools/prepare_voc.py data/VOCdevkit/VOC2012 data/benchmark_RELEASE/dataset',
     'python tools/import_cls_labels.py cls_labels.npy '
     'data/VOCdevkit/VOC2012/image_labels.json --allow-pickle',
-    'python tools/check_dataset.py configs/psa/psa-pipeline_wideresnet38_4xb4_voc12aug-448x448.py',
+    'python tools/check_dataset.py configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py',
 ]
 COCO_COMMANDS = [
     'unzip -q train2014.zip -d data/coco2014',

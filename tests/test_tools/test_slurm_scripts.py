@@ -18,7 +18,7 @@ def test_slurm_script_arguments(tmp_path: Path, script: str, fourth: str, tool: 
     (tmp_path / 'srun').write_text(FAKE_SRUN)
     (tmp_path / 'srun').chmod(0o755)
     log = tmp_path / 'srun.log'
-    config = 'configs/psa/psa-pipeline_wideresnet38_4xb4_voc12aug-448x448.py'
+    config = 'configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py'
     env = dict(os.environ, PATH=f'{tmp_path}:{os.environ["PATH"]}', SRUN_LOG=str(log),
                GPUS='8', GPUS_PER_NODE='8', CPUS_PER_TASK='6', SRUN_ARGS='--time=1:00:00')
     subprocess.run(['bash', f'tools/{script}', 'gpu', 'psa', config, fourth,

@@ -1,4 +1,5 @@
 """Hooks."""
+from .batch_info_hook import BatchInfoHook
 from .checkpoint_keys_hook import CheckpointKeysHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .progress_bar_hook import ProgressBarHook
@@ -8,7 +9,7 @@ from .random_walk_hook import RandomWalkHook
 from .save_pseudo_label_hook import SavePseudoLabelHook
 
 __all__ = [
-    'CheckpointKeysHook', 'NumClassesCheckHook',
+    'BatchInfoHook', 'CheckpointKeysHook', 'NumClassesCheckHook',
     'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
     'SavePseudoLabelHook'
 ]
