@@ -20,4 +20,8 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
         type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # stop at the first NaN / infinite loss, naming the batch's images
+    finite_loss=dict(type='FiniteLossHook'),
+    # checkpoints carry the random generators' states: resumed runs match
+    random_state=dict(type='RandomStateHook'))

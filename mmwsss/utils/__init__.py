@@ -2,15 +2,19 @@
 from .cam_io import load_cams, save_cams
 from .checkpoint import load_local_checkpoint, register_local_checkpoint_loader
 from .config import init_cpu_process_group, load_config
-from .io import (atomic_path, load_npz, save_json, save_label_png, save_npz,
-                 voc_palette)
+from .finite import NonFiniteError, check_finite
+from .io import atomic_path, save_json, save_label_png, save_npz, voc_palette
+from .readers import (UnreadableFileError, read_image, read_label_png, read_npz,
+                      read_saliency_map)
+from .stale_files import remove_stale_temporaries
 from .test_time import apply_test_time_options, variant_suffix
 from .affinity_io import load_affinity_scores, save_affinity_scores
 
 __all__ = [
     'atomic_path', 'init_cpu_process_group', 'load_cams', 'load_config',
-    'load_local_checkpoint', 'load_npz', 'register_local_checkpoint_loader',
+    'load_local_checkpoint', 'read_npz', 'register_local_checkpoint_loader',
     'save_cams', 'save_json', 'save_label_png', 'save_npz', 'voc_palette',
     'apply_test_time_options', 'variant_suffix', 'load_affinity_scores',
-    'save_affinity_scores'
+    'save_affinity_scores', 'NonFiniteError', 'check_finite', 'UnreadableFileError',
+    'read_image', 'read_label_png', 'read_saliency_map', 'remove_stale_temporaries'
 ]

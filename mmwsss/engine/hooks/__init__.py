@@ -1,11 +1,13 @@
 """Hooks."""
+from .finite_loss_hook import FiniteLossHook
 from .progress_bar_hook import ProgressBarHook
 from .save_cam_hook import SaveCAMHook
 from .save_metrics_hook import SaveMetricsHook
 from .random_walk_hook import RandomWalkHook
+from .random_state_hook import RandomStateHook
 from .save_pseudo_label_hook import SavePseudoLabelHook
 
 __all__ = [
     'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
-    'SavePseudoLabelHook'
+    'SavePseudoLabelHook', 'FiniteLossHook', 'RandomStateHook'
 ]
