@@ -57,16 +57,24 @@ def test_resumed_training_matches_uninterrupted(demo_root: Path, tmp_path: Path)
         'allow_failed_imports=False)\n'
         "custom_hooks = [dict(type='SIGKILLOnceHook', flag_file='killed', after_iters=4, "
         'in_training=True)]\n')
+    # the same without RandomStateHook (a named default hook cannot be set to None)
+    unhooked = tmp_path / 'killing_without_hook.py'
+    unhooked.write_text(
+        f'_base_ = [{str(killing)!r}]\n'
+        'default_hooks = dict(_delete_=True, timer=dict(type="IterTimerHook"), '
+        'logger=dict(type="LoggerHook"), param_scheduler=dict(type="ParamSchedulerHook"), '
+        'checkpoint=dict(type="CheckpointHook", interval=1), '
+        'sampler_seed=dict(type="DistSamplerSeedHook"))\n')
     for hook in (True, False):
         work_dir = tmp_path / f'resumed_{hook}'
         work_dir.mkdir()
+        config = killing if hook else unhooked
         extra = [f'custom_hooks.0.flag_file={work_dir / "killed"}']
-        extra += [] if hook else ['default_hooks.random_state=None']
-        killed = _train(killing, demo_root, work_dir, *extra)
+        killed = _train(config, demo_root, work_dir, *extra)
         assert killed.returncode == -9, killed.stdout[-2000:] + killed.stderr[-2000:]
         assert (work_dir / 'epoch_1.pth').is_file()
         assert not (work_dir / 'epoch_2.pth').exists()
-        resumed = _train(killing, demo_root, work_dir, *extra, resume=True)
+        resumed = _train(config, demo_root, work_dir, *extra, resume=True)
         assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
         weights = _weights(work_dir)
         same = all(torch.equal(value, weights[key]) for key, value in straight.items())
