@@ -41,6 +41,14 @@ def _what(kind: str, path: PathLike, img_id: Optional[str]) -> str:
         f'{kind} of image {img_id!r}: {path}')
 
 
+def _describe(error: BaseException) -> str:
+    """``"BadZipFile: Bad CRC-32 ..."``; ``zlib.error`` and ``cv2.error`` get their module."""
+    name = type(error).__name__
+    if name == 'error':
+        name = f'{type(error).__module__}.error'
+    return f'{name}: {str(error).strip()}'
+
+
 def read_bytes(path: PathLike, kind: str, img_id: Optional[str] = None) -> bytes:
     """Read a whole file, refusing missing and zero-byte files.
 
@@ -112,7 +120,7 @@ def read_image(path: PathLike,
         image = mmcv.imfrombytes(data, flag=color_type, channel_order=channel_order,
                                  backend=backend)
     except DECODE_ERRORS as error:
-        image, detail = None, f' ({type(error).__name__}: {str(error).strip()})'
+        image, detail = None, f' ({_describe(error)})'
     reason = None
     if data.startswith(JPEG_START) and _jpeg_is_truncated(data):
         reason = f'truncated JPEG ({len(data)} bytes, no end-of-image marker)'
@@ -131,7 +139,7 @@ def _read_pil(path: PathLike, kind: str, img_id: Optional[str]) -> np.ndarray:
             return np.array(image)
     except DECODE_ERRORS as error:
         raise UnreadableFileError(f'cannot read {_what(kind, path, img_id)}: '
-                                  f'{type(error).__name__}: {error}') from error
+                                  f'{_describe(error)}') from error
 
 
 def read_label_png(path: PathLike, img_id: Optional[str] = None) -> np.ndarray:
@@ -201,4 +209,4 @@ def read_npz(path: PathLike, img_id: Optional[str] = None,
             return {key: archive[key] for key in archive.files}
     except DECODE_ERRORS as error:
         raise UnreadableFileError(f'cannot read {_what(kind, path, img_id)}: '
-                                  f'{type(error).__name__}: {error}') from error
+                                  f'{_describe(error)}') from error

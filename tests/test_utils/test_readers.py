@@ -77,12 +77,15 @@ def test_read_npz_names_file_and_id(tmp_path: Path) -> None:
     assert read_npz(good)['cams'].shape == (6, 10, 10)
     corrupt = bytearray(data)
     corrupt[60] ^= 0xFF  # inside the deflated array: zlib error or bad CRC-32
+    crc = bytearray(data)
+    crc[data.index(b'PK\x01\x02') + 16] ^= 0xFF  # the CRC-32 of the central directory
     pickled = tmp_path / 'pickled.npz'
     np.savez(pickled, bad=np.array([{}], dtype=object))
     cases = dict(empty=b'', truncated=data[:len(data) // 2], corrupt=bytes(corrupt),
+                 crc=bytes(crc),
                  garbage=b'\x80\x04garbage that np.load would try to unpickle',
                  pickled=pickled.read_bytes())
-    reasons = dict(empty='empty', truncated='BadZipFile', corrupt='',
+    reasons = dict(empty='empty', truncated='BadZipFile', corrupt='', crc='Bad CRC-32',
                    garbage='not an .npz archive', pickled='allow_pickle')
     for name, content in cases.items():
         path = tmp_path / f'{name}_id.npz'
