@@ -2,7 +2,9 @@
 
 Reads the training dataset of the config (its ``cam_path`` folder, written by
 the CAM stage, and its ``affinity_path`` folder, written here) and the alphas
-of ``affinity_label_cfg``. Images already written are skipped.
+of ``affinity_label_cfg``. Images already written are skipped; hidden
+temporary files that a killed run left in the output folder are removed first
+(by rank 0, when the ranks share a process group or there is one rank).
 
 Examples::
 
@@ -14,10 +16,10 @@ import argparse
 import os
 
 from mmengine.config import DictAction
-from mmengine.dist import barrier
+from mmengine.dist import barrier, get_rank, is_distributed
 
 from mmwsss.engine.make_affinity_labels import jobs_from_config, make_affinity_labels
-from mmwsss.utils import load_config
+from mmwsss.utils import load_config, remove_stale_temporaries
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,6 +44,12 @@ def main() -> None:
         raise KeyError(f'config {args.config} has no affinity_label_cfg '
                        '(low_alpha, high_alpha)')
     jobs = jobs_from_config(cfg)
+    alone = int(os.environ.get('WORLD_SIZE', 1)) == 1
+    if (alone or is_distributed()) and get_rank() == 0:
+        for folder in sorted({os.path.dirname(job.out_path) for job in jobs}):
+            for path in remove_stale_temporaries(folder):
+                print(f'removed {path}, left by an interrupted run')
+    barrier()
     # ranks come from torchrun's RANK / WORLD_SIZE, with or without --launcher
     written = make_affinity_labels(jobs, num_workers=args.workers,
                                    **cfg.affinity_label_cfg)

@@ -53,7 +53,8 @@ def parse_args() -> argparse.Namespace:
 def without_annotations(pipeline: Any) -> Any:
     """A test pipeline for images without ground truth.
 
-    Drops ``LoadAnnotations`` and packs with MMSeg's ``PackSegInputs`` (the
+    Drops the annotation loaders (``LoadWSSSAnnotations``, ``LoadAnnotations``)
+    and packs with MMSeg's ``PackSegInputs`` (the
     test split has no image-level labels for ``PackWSSSInputs``), also inside
     ``TestTimeAug``'s transform lists.
 
@@ -71,7 +72,7 @@ def without_annotations(pipeline: Any) -> Any:
                 result.append(step)
             continue
         step = copy.deepcopy(dict(step))
-        if step['type'] == 'LoadAnnotations':
+        if step['type'] in ('LoadWSSSAnnotations', 'LoadAnnotations'):
             continue
         if step['type'] == 'PackWSSSInputs':
             step = dict(type='PackSegInputs')

@@ -24,7 +24,11 @@ default_hooks = dict(
     # refuse a checkpoint that matches under half of the model (strict=False: warn)
     checkpoint_keys=dict(type='CheckpointKeysHook', min_loaded=0.5, strict=True),
     # heads' num_classes against the datasets' classes, before the first image
-    num_classes_check=dict(type='NumClassesCheckHook'))
+    num_classes_check=dict(type='NumClassesCheckHook'),
+    # stop at the first NaN / infinite loss, naming the batch's images
+    finite_loss=dict(type='FiniteLossHook'),
+    # checkpoints carry the random generators' states: resumed runs match
+    random_state=dict(type='RandomStateHook'))
 # Checkpoint files that may be fully unpickled (weights_only=False), e.g. an
 # official checkpoint you trust; every other file loads weights only.
 trusted_checkpoints = []

@@ -27,7 +27,7 @@ model = dict(
     decode_head=dict(in_channels=2048, dropout_ratio=0.0),
     test_cfg=dict(bg_score=0.15))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     dict(
         type='RandomResize',
         scale=(640, 640),

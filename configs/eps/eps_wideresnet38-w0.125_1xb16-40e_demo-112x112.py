@@ -5,7 +5,7 @@
 _base_ = ['../cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py']
 crop_size = (112, 112)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     dict(type='LoadSaliencyMap'),
     # long side uniform in [112, 160], bicubic (saliency bilinear)
     dict(

@@ -8,7 +8,8 @@ import numpy as np
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
-from PIL import Image
+
+from mmwsss.utils.readers import read_label_png
 
 VOC_METAINFO = dict(
     classes=tuple(PascalVOCDataset.METAINFO['classes']),
@@ -22,28 +23,6 @@ PER_IMAGE_FILES = dict(saliency_path='.png', cam_path='.npz', affinity_path='.np
 STAGE_OUTPUT_KEYS = ('cam_path', 'affinity_path')
 """``data_prefix`` keys of folders written by earlier stages (under work dirs):
 relative to the current directory, like ``work_dir``, never to ``data_root``."""
-
-
-def read_label_png(path: str) -> np.ndarray:
-    """Read a label PNG (palette or grey) as its raw index values.
-
-    Args:
-        path: PNG file.
-
-    Returns:
-        uint8 array (H, W).
-
-    Raises:
-        FileNotFoundError: ``path`` does not exist.
-        OSError: the file cannot be decoded.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'label map not found: {path}')
-    try:
-        with Image.open(path) as image:
-            return np.array(image)
-    except OSError as error:
-        raise OSError(f'cannot read label map {path}: {error}') from error
 
 
 def labels_from_mask(mask: np.ndarray, num_classes: int) -> List[int]:

@@ -12,7 +12,6 @@ import os
 import os.path as osp
 from typing import List, NamedTuple, Optional, Sequence
 
-import mmcv
 import numpy as np
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -22,6 +21,7 @@ from tqdm import tqdm
 from mmwsss.ops.affinity_labels import affinity_crf_scores
 from mmwsss.utils.affinity_io import save_affinity_scores
 from mmwsss.utils.cam_io import load_cams
+from mmwsss.utils.readers import read_image
 
 
 class AffinityLabelJob(NamedTuple):
@@ -101,9 +101,7 @@ def write_affinity_scores(job: AffinityLabelJob, low_alpha: float = 4,
     if sorted(labels.tolist()) != expected.tolist():
         raise ValueError(f'CAM file {job.cam_path} holds classes {labels.tolist()}, the '
                          f'image-level labels are {expected.tolist()}')
-    image = mmcv.imread(job.img_path, channel_order='rgb')
-    if image is None:
-        raise FileNotFoundError(f'cannot read image {job.img_path}')
+    image = read_image(job.img_path, job.img_id, channel_order='rgb')
     if image.shape[:2] != cams.shape[1:]:
         raise ValueError(f'CAMs {job.cam_path} have size {cams.shape[1:]}, the image '
                          f'{job.img_path} {image.shape[:2]}')

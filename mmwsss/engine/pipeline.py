@@ -29,10 +29,18 @@ inputs of the next. The steps of a stage, in order:
   (:func:`~mmwsss.engine.make_affinity_labels.make_affinity_labels`), with
   ``workers`` processes per rank.
 
-Every finished step leaves ``{stage work dir}/done_{step}.json``; a rerun skips
+Every finished step leaves ``{stage work dir}/done_{step}.json`` with the
+hash of its resolved config (:mod:`~mmwsss.engine.done_marker`); a rerun skips
 finished steps and resumes an interrupted one: training from its checkpoint;
 CAM inference, the random walk and the affinity labels from the images not yet
 written (the pipeline sets ``skip_existing`` of :data:`RESUMABLE_HOOKS`).
+Before a stage runs, its finished steps are checked against this run: when
+the resolved config changed (or an earlier step was run again since), the
+pipeline stops and names the changed keys; with the pipeline option
+``redo=True`` (``--cfg-options redo=True``) it instead moves the folders of that
+stage and every later one to ``{work_dir}/replaced_{time}/`` and runs them
+again. Hidden temporary files that a killed run left in a stage's folder are
+removed when the stage starts.
 Under ``--launcher pytorch`` every rank runs every step: training with DDP,
 tests sharded, metrics gathered on rank 0. After each stage the main process
 writes ``{work_dir}/pipeline_summary.json`` (resolved configs, git commit,
@@ -44,6 +52,7 @@ import glob
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -54,8 +63,10 @@ from mmengine.dist import barrier, get_world_size, is_main_process
 from mmengine.runner import Runner
 
 from mmwsss.evaluation.leaderboard import write_leaderboard
-from mmwsss.utils import apply_test_time_options, load_config, save_json
+from mmwsss.utils import (apply_test_time_options, load_config, remove_stale_temporaries,
+                          save_json)
 from mmwsss.version import __version__
+from .done_marker import StaleStepError, check_stage, flat_config, marker_path, new_marker
 from .make_affinity_labels import jobs_from_config, make_affinity_labels
 
 STEPS = ('train', 'test', 'affinity_labels')
@@ -238,11 +249,6 @@ def git_commit(path: str) -> Optional[str]:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def _marker(stage_dir: str, step: str) -> str:
-    """Completion marker of one step."""
-    return osp.join(stage_dir, f'done_{step}.json')
-
-
 def _read_json(path: str) -> dict:
     """Read a JSON file."""
     with open(path) as file:
@@ -316,28 +322,44 @@ def run_pipeline(path: str,
         git_commit=git_commit(osp.dirname(osp.abspath(path))), mmwsss_version=__version__,
         launcher=launcher, started=time.strftime('%Y-%m-%d %H:%M:%S'), stages=[])
     start = time.time()
-    for stage in stages:
+    previous_run: Optional[str] = None  # run_id of the last finished step
+    for index, stage in enumerate(stages):
         stage_dir = osp.join(work_dir, stage.name)
         record: Dict[str, Any] = dict(name=stage.name, config=stage.config,
                                       steps=list(stage.steps), seconds={}, skipped=[],
                                       resolved_config={})
+        options = fill_templates(stage.cfg_options, fields)
+        options.update(stage_options[stage.name])
+        step_cfgs = {step: _step_config(stage, options, stage_dir, launcher,
+                                        train=step == 'train')
+                     for step in stage.steps}
+        flats = {step: flat_config(cfg_step, dict(
+            stage_tta=stage.tta, stage_crf=stage.crf, stage_checkpoint=stage.checkpoint))
+                 for step, cfg_step in step_cfgs.items()}
+        later = [osp.join(work_dir, s.name) for s in stages[index:]]
+        try:
+            check_stage(stage_dir, flats, previous_run, _start_over(work_dir, later))
+        except StaleStepError as error:
+            if not cfg.get('redo', False):
+                raise
+            _log(f'== {stage.name}: {error.args[0].splitlines()[0]}')
+            _set_aside(work_dir, later)
+        if is_main_process():
+            for path in remove_stale_temporaries(stage_dir):
+                _log(f'== {stage.name}: removed {path}, left by an interrupted run')
+        barrier()
         for step in stage.steps:
-            marker = _marker(stage_dir, step)
+            marker = marker_path(stage_dir, step)
             if osp.isfile(marker):
                 done = _read_json(marker)
+                previous_run = done.get('run_id')
                 record['seconds'][step] = done['seconds']
                 record['skipped'].append(step)
                 record['cfg_options'] = done.get('cfg_options')
                 record['resolved_config'][step] = done.get('resolved_config')
                 _log(f'== {stage.name}: {step} done ({marker}), skipped')
                 continue
-            options = fill_templates(stage.cfg_options, fields)
-            options.update(stage_options[stage.name])
-            cfg_step = load_config(stage.config, options, stage_dir, launcher,
-                                   train=step == 'train')
-            for hook in cfg_step.get('custom_hooks') or []:
-                if hook.get('type') in RESUMABLE_HOOKS:
-                    hook['skip_existing'] = True
+            cfg_step = step_cfgs[step]
             cfg_step.experiment_name = (f'{stage.name}_{step}_'
                                         f'{time.strftime("%Y%m%d_%H%M%S")}')
             _log(f'== {stage.name}: {step} ({stage.config}, work dir {stage_dir})')
@@ -349,12 +371,14 @@ def run_pipeline(path: str,
             record['cfg_options'] = {k: str(v) for k, v in options.items()}
             record['resolved_config'][step] = cfg_step.pretty_text
             if is_main_process():
-                save_json(dict(stage=stage.name, step=step, seconds=seconds,
-                               world_size=get_world_size(),
-                               finished=time.strftime('%Y-%m-%d %H:%M:%S'),
-                               cfg_options=record['cfg_options'],
-                               resolved_config=cfg_step.pretty_text), marker)
+                save_json(new_marker(flats[step], previous_run,
+                                     stage=stage.name, step=step, seconds=seconds,
+                                     world_size=get_world_size(),
+                                     finished=time.strftime('%Y-%m-%d %H:%M:%S'),
+                                     cfg_options=record['cfg_options'],
+                                     resolved_config=cfg_step.pretty_text), marker)
             barrier()
+            previous_run = _read_json(marker)['run_id']
         record['metrics'] = _stage_metrics(stage_dir)
         summary['stages'].append(record)
         summary['seconds'] = round(time.time() - start, 1)
@@ -366,6 +390,36 @@ def run_pipeline(path: str,
         save_json(summary, osp.join(work_dir, SUMMARY_FILE))
         _report(summary, cfg.get('leaderboard'))
     return summary
+
+
+def _step_config(stage: Stage, options: Mapping[str, Any], stage_dir: str,
+                 launcher: str, train: bool) -> Config:
+    """The resolved config of one step of a stage (resumable hooks skip done images;
+    a ``train`` step gets its per-process batch from ``total_batch_size``)."""
+    cfg = load_config(stage.config, dict(options), stage_dir, launcher, train=train)
+    for hook in cfg.get('custom_hooks') or []:
+        if hook.get('type') in RESUMABLE_HOOKS:
+            hook['skip_existing'] = True
+    return cfg
+
+
+def _start_over(work_dir: str, folders: Sequence[str]) -> str:
+    """How to start over from a stale stage: the end of a :class:`StaleStepError`."""
+    return (f'To run it and every later stage again, rerun with --cfg-options redo=True '
+            f'(moves {", ".join(folders)} to {work_dir}/replaced_<time>/), or delete '
+            'those folders, or use another --work-dir.')
+
+
+def _set_aside(work_dir: str, folders: Sequence[str]) -> None:
+    """Move stage folders to ``{work_dir}/replaced_{time}/`` (main process; all wait)."""
+    if is_main_process():
+        target = osp.join(work_dir, f'replaced_{time.strftime("%Y%m%d_%H%M%S")}')
+        for folder in folders:
+            if osp.isdir(folder):
+                os.makedirs(target, exist_ok=True)
+                shutil.move(folder, osp.join(target, osp.basename(folder)))
+                _log(f'== redo: moved {folder} to {target}/')
+    barrier()
 
 
 def _log(message: str) -> None:

@@ -7,9 +7,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from mmwsss.datasets.wsss_dataset import read_label_png
 from mmwsss.ops.cam import cam_pseudo_label
-from mmwsss.utils import load_cams
+from mmwsss.utils import load_cams, read_label_png
 
 from .segmentation_scores import confusion_matrix, segmentation_scores
 
@@ -36,7 +35,8 @@ def label_folder_confusion(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     for img_id in tqdm(img_ids, desc='evaluating labels'):
         path = osp.join(pred_dir, f'{img_id}.png')
-        pred, gt = read_label_png(path), read_label_png(osp.join(gt_dir, f'{img_id}.png'))
+        pred = read_label_png(path, img_id)
+        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'), img_id)
         _check_same_size(pred, gt, path)
         confusion += confusion_matrix(pred, gt, num_classes, ignore_index)
     return confusion
@@ -62,7 +62,7 @@ def cam_sweep_confusions(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
     for img_id in tqdm(img_ids, desc='evaluating CAMs'):
         path = osp.join(cam_dir, f'{img_id}.npz')
         cams, _ = load_cams(path, num_classes - 1)
-        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'))
+        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'), img_id)
         _check_same_size(cams[0], gt, path)
         cams_t = torch.from_numpy(cams)
         for index, threshold in enumerate(thresholds):

@@ -4,16 +4,21 @@ from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, load_local_checkpoint,
                          register_local_checkpoint_loader, trust_checkpoints)
 from .config import (init_cpu_process_group, launcher_world_size, load_config,
                      resolve_batch_size)
-from .io import (atomic_path, load_npz, save_json, save_label_png, save_npz,
-                 voc_palette)
+from .finite import NonFiniteError, check_finite
+from .io import atomic_path, save_json, save_label_png, save_npz, voc_palette
+from .readers import (UnreadableFileError, read_image, read_label_png, read_npz,
+                      read_saliency_map)
+from .stale_files import remove_stale_temporaries
 from .test_time import apply_test_time_options, variant_suffix
 from .affinity_io import load_affinity_scores, save_affinity_scores
 
 __all__ = [
     'atomic_path', 'init_cpu_process_group', 'launcher_world_size', 'load_cams',
     'load_config', 'resolve_batch_size',
-    'load_local_checkpoint', 'load_npz', 'register_local_checkpoint_loader',
+    'load_local_checkpoint', 'read_npz', 'register_local_checkpoint_loader',
     'save_cams', 'save_json', 'save_label_png', 'save_npz', 'voc_palette',
     'apply_test_time_options', 'variant_suffix', 'load_affinity_scores',
-    'save_affinity_scores', 'CHECKPOINT_SAFE_GLOBALS', 'trust_checkpoints'
+    'save_affinity_scores', 'NonFiniteError', 'check_finite', 'UnreadableFileError',
+    'read_image', 'read_label_png', 'read_saliency_map', 'remove_stale_temporaries',
+    'CHECKPOINT_SAFE_GLOBALS', 'trust_checkpoints'
 ]

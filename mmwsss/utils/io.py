@@ -5,7 +5,7 @@ import tempfile
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, Union
+from typing import Any, Iterator, Union
 
 import numpy as np
 from PIL import Image
@@ -107,22 +107,6 @@ def save_npz(path: PathLike, **arrays: np.ndarray) -> None:
                 with archive.open(info, 'w') as file:
                     np.lib.format.write_array(file, np.asanyarray(value),
                                               allow_pickle=False)
-
-
-def load_npz(path: PathLike) -> Dict[str, np.ndarray]:
-    """Read every array of an ``.npz`` file written by :func:`save_npz`.
-
-    Args:
-        path: Source file.
-
-    Returns:
-        Mapping from array name to array.
-    """
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, ValueError) as error:
-        raise OSError(f'cannot read {path}: {error}') from error
 
 
 def save_json(obj: Any, path: PathLike) -> None:

@@ -32,7 +32,7 @@ def _train_dataset(config: Path, demo_root: Path, pseudo_dir: Path, **overrides)
                **overrides)
     cfg.data_prefix.seg_map_path = str(pseudo_dir)
     cfg.pipeline = [p for p in cfg.pipeline if p.type in
-                    ('LoadImageFromFile', 'LoadAnnotations', 'PackWSSSInputs')]
+                    ('LoadWSSSImage', 'LoadWSSSAnnotations', 'PackWSSSInputs')]
     return DATASETS.build(cfg)
 
 

@@ -32,5 +32,5 @@ def test_scores_and_threshold_sweep() -> None:
 def test_needs_ground_truth() -> None:
     metric = PseudoLabelMetric()
     metric.dataset_meta = dict(classes=('background', 'a'))
-    with pytest.raises(KeyError, match='LoadAnnotations'):
+    with pytest.raises(KeyError, match='LoadWSSSAnnotations'):
         metric.process({}, [dict(pred_sem_seg=dict(data=torch.zeros(1, 2, 2)))])

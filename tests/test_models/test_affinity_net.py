@@ -14,6 +14,7 @@ from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.pair_indices import extract_pair_labels
 from mmwsss.ops.pair_loss import pair_affinity_loss
 from mmwsss.ops.random_walk import random_walk_dense
+from mmwsss.utils import NonFiniteError
 
 NUM_CLASSES = 3
 
@@ -140,6 +141,22 @@ def test_predict_errors() -> None:
         model.predict(torch.zeros(1, 3, 40, 72), [sample])
     with pytest.raises(KeyError, match='unknown AffinityNet test_cfg'):
         _model(alpha=3)
+
+
+def test_predict_refuses_non_finite_random_walk_inputs() -> None:
+    model = _model()
+    model.eval()
+    cams = torch.zeros(NUM_CLASSES, 40, 72)
+    cams[0, :20, :20] = float('nan')
+    sample = SegDataSample(metainfo=dict(img_shape=(40, 72), img_path='x', img_id='img_5'))
+    sample.gt_cams = PixelData(data=cams)
+    with torch.no_grad(), pytest.raises(
+            NonFiniteError, match=r"CAMs of image 'img_5' \(random-walk input\): 400 NaN"):
+        model.predict(torch.zeros(1, 3, 40, 72), [sample])
+    sample.gt_cams = PixelData(data=torch.zeros(NUM_CLASSES, 40, 72))
+    with torch.no_grad(), pytest.raises(
+            NonFiniteError, match=r"affinities predicted for image 'img_5'"):
+        model.predict(torch.full((1, 3, 40, 72), float('inf')), [sample])
 
 
 def test_tensor_mode_returns_features() -> None:

@@ -20,7 +20,10 @@ def test_make_affinity_labels_tool(demo_root: Path, fake_cams: Path,
     result = run_tool(command)
     assert 'wrote 24 files' in result.stdout
     assert _files(tmp_path) == _files(fake_affinity_scores)
-    assert 'wrote 0 files' in run_tool(command).stdout
+    stale = tmp_path / '.train_00002.x7y8z9.tmp.npz'  # left by a killed write
+    stale.write_bytes(b'half')
+    rerun = run_tool(command).stdout
+    assert 'wrote 0 files' in rerun and f'removed {stale}' in rerun and not stale.exists()
 
 
 def test_training_runs_the_random_walk(demo_root: Path, fake_cams: Path,

@@ -1,6 +1,7 @@
 """End to end: CAM training, CAM inference in one and in two processes (gloo)."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -109,3 +110,21 @@ def test_cam_inference_sharded_equals_single_process(trained, single_process: Pa
         assert data['cams'].dtype == np.float16 and data['cams'].ndim == 3
     assert (single_process / 'cam_metrics_sweep.png').is_file()
     assert len(list((single_process / 'cam_overlays').iterdir())) >= 24
+
+
+def test_cam_inference_rerun_on_a_finished_work_dir(trained, single_process: Path,
+                                                    tmp_path: Path) -> None:
+    """Every image written (killed before the end, or finished): only rescored."""
+    checkpoint, options = trained
+    shutil.copytree(single_process, tmp_path / 'done')
+    (tmp_path / 'done' / 'cam_metrics.json').unlink()
+    stale = tmp_path / 'done' / 'cams' / '.train_00003.a1b2c3.tmp.npz'
+    stale.write_bytes(b'half a file')
+    _infer(checkpoint, options + ['custom_hooks.1.skip_existing=True'], tmp_path / 'done',
+           nproc=1)
+    assert not stale.exists()
+    for folder in ('cams', 'cam_pseudo_labels'):
+        assert _files(tmp_path / 'done' / folder) == _files(single_process / folder), folder
+    rescored = json.loads((tmp_path / 'done' / 'cam_metrics.json').read_text())
+    full = json.loads((single_process / 'cam_metrics.json').read_text())
+    assert rescored['mIoU'] == full['mIoU']

@@ -62,3 +62,8 @@ def test_two_processes_write_what_one_writes_and_resume(
             if p.name in kept} == kept
     assert all(path.is_file() for path in removed)
     assert json.loads((tmp_path / 'one' / 'rw_metrics.json').read_text()) == metrics
+
+    # a finished work dir: nothing to write, the metrics are recomputed from the files
+    (tmp_path / 'one' / 'rw_metrics.json').unlink()
+    _random_walk(checkpoint, options, tmp_path / 'one')
+    assert json.loads((tmp_path / 'one' / 'rw_metrics.json').read_text()) == metrics

@@ -8,7 +8,7 @@ import pytest
 from mmseg.datasets import PascalVOCDataset
 from PIL import Image
 
-from mmwsss.utils import (atomic_path, load_npz, save_json, save_label_png, save_npz,
+from mmwsss.utils import (atomic_path, read_npz, save_json, save_label_png, save_npz,
                           voc_palette)
 
 
@@ -48,7 +48,7 @@ def test_label_png_round_trip(tmp_path: Path) -> None:
 def test_npz_without_pickle(tmp_path: Path) -> None:
     cams = np.random.default_rng(0).random((2, 4, 5)).astype(np.float16)
     save_npz(tmp_path / 'x.npz', cams=cams, keys=np.array([3, 7]))
-    loaded = load_npz(tmp_path / 'x.npz')
+    loaded = read_npz(tmp_path / 'x.npz')
     np.testing.assert_array_equal(loaded['cams'], cams)
     assert loaded['keys'].tolist() == [3, 7]
     with np.load(tmp_path / 'x.npz', allow_pickle=False) as data:
@@ -58,7 +58,7 @@ def test_npz_without_pickle(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match='object'):
         save_npz(tmp_path / 'y.npz', bad=np.array([{}], dtype=object))
     with pytest.raises(OSError, match='missing.npz'):
-        load_npz(tmp_path / 'missing.npz')
+        read_npz(tmp_path / 'missing.npz')
 
 
 def test_save_json(tmp_path: Path) -> None:

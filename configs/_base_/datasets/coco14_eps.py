@@ -48,7 +48,7 @@ metainfo = dict(
         [96, 128, 128], [224, 128, 128], [32, 64, 0]
     ])
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     dict(type='LoadSaliencyMap'),
     dict(
         type='RandomResize',

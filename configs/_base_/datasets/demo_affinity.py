@@ -15,7 +15,7 @@ cam_dir = cam_work_dir + '/cams'
 affinity_label_cfg = dict(low_alpha=1, high_alpha=8)
 affinity_dir = cam_work_dir + '/affinity_scores_alpha1-8'
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     dict(type='LoadAffinityScores'),
     dict(
         type='RandomColorJitter',

@@ -6,7 +6,7 @@ _base_ = ['./voc12aug_cam.py']
 data_root = 'data/demo'
 crop_size = (112, 112)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     # long side uniform in [112, 160], bicubic: at half size the demo's
     # small class patterns would no longer be resolved
     dict(

@@ -8,8 +8,8 @@ _base_ = ['./voc12aug_seg.py']
 data_root = 'data/demo'
 crop_size = (112, 112)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadWSSSImage'),
+    dict(type='LoadWSSSAnnotations'),
     dict(
         type='RandomResize',
         scale=(128, 128),
@@ -21,13 +21,13 @@ train_pipeline = [
     dict(type='PackWSSSInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadWSSSImage'),
+    dict(type='LoadWSSSAnnotations'),
     dict(type='PackWSSSInputs'),
 ]
 img_ratios = [0.75, 1.0, 1.25, 1.5]
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -36,7 +36,7 @@ tta_pipeline = [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
             ],
-            [dict(type='LoadAnnotations')],
+            [dict(type='LoadWSSSAnnotations')],
             [dict(type='PackWSSSInputs')],
         ])
 ]

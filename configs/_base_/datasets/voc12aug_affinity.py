@@ -13,7 +13,7 @@ cam_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/cams'
 affinity_label_cfg = dict(low_alpha=4, high_alpha=32)
 affinity_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/affinity_scores_alpha4-32'
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     dict(type='LoadAffinityScores'),
     dict(
         type='RandomColorJitter',
@@ -33,8 +33,8 @@ train_pipeline = [
     dict(type='PackWSSSInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadWSSSImage'),
+    dict(type='LoadWSSSAnnotations'),
     dict(type='LoadCAMs'),
     dict(type='PackWSSSInputs'),
 ]

@@ -5,7 +5,7 @@ dataset_type = 'WSSSDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (448, 448)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     # long side uniform in [256, 512], bicubic
     dict(
         type='RandomResize',
@@ -26,8 +26,8 @@ train_pipeline = [
     dict(type='PackWSSSInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadWSSSImage'),
+    dict(type='LoadWSSSAnnotations'),
     dict(type='PackWSSSInputs'),
 ]
 train_dataloader = dict(

@@ -4,7 +4,7 @@
 _base_ = ['./voc12aug_cam.py']
 crop_size = (448, 448)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadWSSSImage'),
     dict(type='LoadSaliencyMap'),
     # long side uniform in [256, 512], bicubic (saliency bilinear)
     dict(

@@ -8,9 +8,11 @@ from .seg_fields_resize import SegFieldsResize
 from .affinity_label_from_scores import AffinityLabelFromScores
 from .load_affinity_scores import LoadAffinityScores
 from .load_cams import LoadCAMs
+from .load_wsss_annotations import LoadWSSSAnnotations
+from .load_wsss_image import LoadWSSSImage
 
 __all__ = [
     'LoadSaliencyMap', 'PackWSSSInputs', 'RandomColorJitter', 'RandomCropPad',
     'SegFieldsRandomFlip', 'SegFieldsResize', 'AffinityLabelFromScores',
-    'LoadAffinityScores', 'LoadCAMs'
+    'LoadAffinityScores', 'LoadCAMs', 'LoadWSSSAnnotations', 'LoadWSSSImage'
 ]

@@ -1,10 +1,9 @@
 """Load a saliency map as a segmentation field of the data pipeline."""
-import os.path as osp
-
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
-from PIL import Image
+
+from mmwsss.utils.readers import read_saliency_map
 
 
 @TRANSFORMS.register_module()
@@ -15,7 +14,10 @@ class LoadSaliencyMap(BaseTransform):
     over channels) and registered in ``results['seg_fields']``, so MMSeg's
     transforms that iterate ``seg_fields`` (crop, pad) move it with the image.
 
-    Required keys: ``saliency_path``, ``img_shape`` (after ``LoadImageFromFile``).
+    A missing, zero-byte, truncated or corrupt file raises an error naming
+    the path and the image id (``results['img_id']``).
+
+    Required keys: ``saliency_path``, ``img_shape`` (after ``LoadWSSSImage``).
     Added keys: ``gt_saliency``; modified: ``seg_fields``.
     """
 
@@ -32,15 +34,7 @@ class LoadSaliencyMap(BaseTransform):
         if path is None:
             raise KeyError('LoadSaliencyMap needs "saliency_path": set '
                            "data_prefix['saliency_path'] in the dataset config")
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'saliency map not found: {path}')
-        try:
-            with Image.open(path) as image:
-                saliency = np.asarray(image, dtype=np.float32)
-        except OSError as error:
-            raise OSError(f'cannot read saliency map {path}: {error}') from error
-        if saliency.ndim == 3:
-            saliency = saliency.mean(axis=2)
+        saliency = read_saliency_map(path, results.get('img_id'))
         if 'img_shape' in results and saliency.shape != tuple(results['img_shape'][:2]):
             raise ValueError(f'saliency map {path} has shape {saliency.shape}, '
                              f'the image {tuple(results["img_shape"][:2])}')

@@ -1,6 +1,6 @@
 """Write the CAMs and CAM-only pseudo labels predicted in the test loop."""
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import mmcv
 import numpy as np
@@ -11,7 +11,7 @@ from mmseg.structures import SegDataSample
 from mmwsss.evaluation.folder_evaluation import cam_sweep_confusions, label_folder_confusion
 from mmwsss.evaluation.metrics.pseudo_label_metric import (PseudoLabelMetric,
                                                            pseudo_label_metrics)
-from mmwsss.utils import atomic_path, save_cams
+from mmwsss.utils import atomic_path, read_image, save_cams
 from mmwsss.visualization import cam_overlay
 
 from .save_pseudo_label_hook import SavePseudoLabelHook
@@ -55,6 +55,11 @@ class SaveCAMHook(SavePseudoLabelHook):
         self.cam_dir = cam_dir
         self.pseudo_label_dir = pseudo_label_dir
         self.cam_overlay_dir = overlay_dir
+
+    def output_dirs(self) -> List[str]:
+        """The folders this hook writes into (relative to the work dir)."""
+        return super().output_dirs() + [
+            folder for folder in (self.cam_dir, self.cam_overlay_dir) if folder]
 
     def is_written(self, work_dir: str, img_id: str) -> bool:
         """Whether the CAM file and the pseudo label of an image exist."""
@@ -102,7 +107,8 @@ class SaveCAMHook(SavePseudoLabelHook):
     def _write_overlays(self, work_dir: str, sample: SegDataSample,
                         classes: Sequence[str]) -> None:
         """One heat-map picture per present class."""
-        image = mmcv.imread(sample.metainfo['img_path'], channel_order='rgb')
+        image = read_image(sample.metainfo['img_path'], sample.metainfo['img_id'],
+                           channel_order='rgb')
         cams = sample.pred_cams.data.cpu().numpy()
         for index in np.flatnonzero(sample.gt_img_labels.cpu().numpy() > 0):
             path = osp.join(work_dir, self.cam_overlay_dir,

@@ -12,7 +12,8 @@ from mmseg.structures import SegDataSample
 from torch.utils.data import DataLoader
 
 from mmwsss.evaluation.folder_evaluation import evaluate_label_folder
-from mmwsss.utils import atomic_path, save_json, save_label_png
+from mmwsss.utils import (atomic_path, read_image, remove_stale_temporaries, save_json,
+                          save_label_png)
 from mmwsss.visualization import affinity_picture, label_overlay
 
 
@@ -31,8 +32,11 @@ class SavePseudoLabelHook(Hook):
 
     With ``skip_existing``, images whose label files all exist are removed
     from the test dataloader before the loop starts, so an interrupted run
-    resumes where it stopped. With ``metrics_file``, once all ranks are done,
-    the main process scores every folder against the dataset's ground truth
+    resumes where it stopped; when every image is written the loop runs on no
+    image and the metrics come from the files. Before the loop, hidden
+    temporary files that a killed run left in the output folders are removed.
+    With ``metrics_file``, once all ranks are done, the main process scores
+    every folder against the dataset's ground truth
     (``data_prefix['seg_map_path']``) over *all* images of the dataset,
     including those written by earlier runs, and writes
     ``{work_dir}/{metrics_file}``: ``{folder: scores}`` with the mIoU, per-class
@@ -76,6 +80,11 @@ class SavePseudoLabelHook(Hook):
         return all(osp.isfile(self.label_path(work_dir, field, img_id))
                    for field in self.label_dirs)
 
+    def output_dirs(self) -> List[str]:
+        """The folders this hook writes into (relative to the work dir)."""
+        return [folder for folder in (*self.label_dirs.values(), self.overlay_dir,
+                                      self.affinity_dir) if folder]
+
     def before_test(self, runner) -> None:
         """Remember the images; with ``skip_existing`` drop those already written."""
         loader = runner.test_loop.dataloader
@@ -83,6 +92,11 @@ class SavePseudoLabelHook(Hook):
         self._img_ids = [dataset.get_data_info(index)['img_id']
                          for index in range(len(dataset))]
         self._num_skipped = 0
+        if is_main_process():
+            for folder in self.output_dirs():
+                for path in remove_stale_temporaries(osp.join(runner.work_dir, folder)):
+                    runner.logger.info(f'removed {path}, left by an interrupted run')
+        barrier()
         if not self.skip_existing:
             return
         # rank 0 decides for every rank: others may start writing before it looks
@@ -98,12 +112,14 @@ class SavePseudoLabelHook(Hook):
                            f'images already have {sorted(self.label_dirs.values())} in '
                            f'{runner.work_dir}: skipping them')
         subset = dataset.get_subset(missing)
+        # DefaultSampler divides by the dataset size: an empty loop needs no sampler
+        sampler = DefaultSampler(subset, shuffle=False, round_up=getattr(
+            loader.sampler, 'round_up', True)) if missing else []
         runner.test_loop.dataloader = DataLoader(
             subset,
             batch_size=loader.batch_size,
-            sampler=DefaultSampler(subset, shuffle=False,
-                                   round_up=getattr(loader.sampler, 'round_up', True)),
-            num_workers=loader.num_workers,
+            sampler=sampler,
+            num_workers=loader.num_workers if missing else 0,
             collate_fn=loader.collate_fn,
             pin_memory=loader.pin_memory,
             worker_init_fn=loader.worker_init_fn,
@@ -122,7 +138,7 @@ class SavePseudoLabelHook(Hook):
                 labels[field] = sample.get(field).data[0].cpu().numpy().astype(np.uint8)
                 save_label_png(labels[field], self.label_path(runner.work_dir, field, img_id))
             if self.overlay_dir or self.affinity_dir:
-                image = mmcv.imread(sample.metainfo['img_path'], channel_order='rgb')
+                image = read_image(sample.metainfo['img_path'], img_id, channel_order='rgb')
             if self.overlay_dir and labels:
                 self._write_picture(
                     label_overlay(image, next(iter(labels.values()))),

@@ -83,7 +83,7 @@ class PseudoLabelMetric(BaseMetric):
         for sample in data_samples:
             if 'gt_sem_seg' not in sample:
                 raise KeyError(f'no ground truth for {sample.get("img_path")}: '
-                               'add LoadAnnotations to the test pipeline')
+                               'add LoadWSSSAnnotations to the test pipeline')
             gt = sample['gt_sem_seg']['data'][0]
             pred = sample['pred_sem_seg']['data'][0].to(gt.device)
             result = dict(confusion=confusion_matrix(pred, gt, num_classes,

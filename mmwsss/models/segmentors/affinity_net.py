@@ -1,7 +1,6 @@
 """AffinityNet: pixel affinities learnt from CAM-derived labels, and the random walk."""
 from typing import List, Optional, Sequence, Tuple
 
-import mmcv
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
@@ -14,6 +13,8 @@ from mmwsss.ops.affinity import mean_neighbour_affinity
 from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.random_walk import (random_walk, random_walk_input,
                                     random_walk_scores_to_image)
+from mmwsss.utils.finite import check_finite
+from mmwsss.utils.readers import read_image
 
 """Random-walk settings of PSA (SPEC section 5); ``crf`` adds the "+dCRF" labels."""
 
@@ -110,8 +111,12 @@ class AffinityNet(WSSSSegmentor):
             if tuple(cams.shape[-2:]) != (height, width):
                 raise ValueError(f'CAMs of size {tuple(cams.shape[-2:])} for the image '
                                  f'{sample.metainfo.get("img_path")} of size {(height, width)}')
+            img_id = sample.metainfo.get('img_id', sample.metainfo.get('img_path'))
+            check_finite(cams, f'CAMs of image {img_id!r} (random-walk input)')
             affinity, (feat_height, feat_width) = self.image_affinity(
                 img[:, :height, :width])
+            check_finite(affinity, f'affinities predicted for image {img_id!r} '
+                         '(random-walk input)')
             scores = random_walk(
                 random_walk_input(cams, cfg['bg_alpha'], cfg['stride']), affinity,
                 beta=cfg['beta'], num_iters=cfg['num_iters'],
@@ -138,7 +143,8 @@ class AffinityNet(WSSSSegmentor):
         Returns:
             Long label map (H, W) on the device of ``image_scores``.
         """
-        image = mmcv.imread(sample.metainfo['img_path'], channel_order='rgb')
+        image = read_image(sample.metainfo['img_path'], sample.metainfo.get('img_id'),
+                           channel_order='rgb')
         if image.shape[:2] != tuple(image_scores.shape[-2:]):
             raise ValueError(f'{sample.metainfo["img_path"]} is {image.shape[:2]}, the '
                              f'random-walk scores {tuple(image_scores.shape[-2:])}: the '

@@ -1,7 +1,6 @@
 """Test-time wrapper: average the augmented predictions, then refine with a dense CRF."""
 from typing import List, Optional
 
-import mmcv
 import numpy as np
 import torch
 from mmengine.structures import PixelData
@@ -11,6 +10,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 
 from mmwsss.ops.crf import dense_crf
+from mmwsss.utils.readers import read_image
 
 
 @MODELS.register_module()
@@ -69,7 +69,8 @@ class CRFSegTTAModel(SegTTAModel):
             if 'img_path' not in first:
                 raise KeyError("CRFSegTTAModel reads the image from the sample's "
                                'img_path: keep img_path in the pack meta_keys')
-            image = mmcv.imread(first.img_path, channel_order='rgb')
+            image = read_image(first.img_path, first.metainfo.get('img_id'),
+                               channel_order='rgb')
             if image.shape[:2] != tuple(probs.shape[1:]):
                 raise ValueError(
                     f'{first.img_path}: image is {image.shape[:2]}, predictions '

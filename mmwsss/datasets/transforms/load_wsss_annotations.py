@@ -1,0 +1,36 @@
+"""Load a label map with :func:`mmwsss.utils.readers.read_label_png`: failures name the file."""
+from mmseg.datasets.transforms import LoadAnnotations
+from mmseg.registry import TRANSFORMS
+
+from mmwsss.utils.readers import read_label_png
+
+
+@TRANSFORMS.register_module()
+class LoadWSSSAnnotations(LoadAnnotations):
+    """MMSeg's ``LoadAnnotations`` for local label PNGs, with errors that name the file.
+
+    Reads the raw class values of ``results['seg_map_path']`` (palette or
+    8-bit grey PNG, the values MMSeg's pillow backend gives) into
+    ``results['gt_seg_map']``. A missing, zero-byte, truncated or corrupt
+    file raises an error naming the path and the image id
+    (``results['img_id']``). The values are used as written: WSSS datasets
+    neither reduce the zero label nor remap labels, and asking for either
+    is an error.
+
+    Required keys: ``seg_map_path``. Added keys: ``gt_seg_map``; modified:
+    ``seg_fields``.
+    """
+
+    def _load_seg_map(self, results: dict) -> None:
+        """Read the label map of one sample."""
+        if self.reduce_zero_label or results.get('reduce_zero_label') or results.get(
+                'label_map'):
+            raise ValueError(f'LoadWSSSAnnotations reads class values as written; '
+                             f'{results["seg_map_path"]} was asked for reduce_zero_label '
+                             'or a label_map (use LoadAnnotations for that)')
+        if self.backend_args:
+            raise ValueError('LoadWSSSAnnotations reads local files only: leave '
+                             'backend_args unset')
+        results['gt_seg_map'] = read_label_png(results['seg_map_path'],
+                                               results.get('img_id'))
+        results.setdefault('seg_fields', []).append('gt_seg_map')
