@@ -44,7 +44,8 @@ removed when the stage starts.
 Under ``--launcher pytorch`` every rank runs every step: training with DDP,
 tests sharded, metrics gathered on rank 0. After each stage the main process
 writes ``{work_dir}/pipeline_summary.json`` (resolved configs, git commit,
-step timings, metrics); with ``leaderboard`` it ends with the per-stage table
+step timings, metrics, and per step the number of images whose image-level
+label list is empty); with ``leaderboard`` it ends with the per-stage table
 of :func:`~mmwsss.evaluation.leaderboard.write_leaderboard`.
 """
 import gc
@@ -262,8 +263,13 @@ def _stage_metrics(stage_dir: str) -> Dict[str, Any]:
             if 'sweep' not in osp.basename(path)}
 
 
-def _run_step(stage: Stage, step: str, cfg: Config, fields: Mapping[str, Any]) -> None:
-    """Run one step of a stage on its resolved config (``fields``: templates)."""
+def _run_step(stage: Stage, step: str, cfg: Config, fields: Mapping[str, Any]) -> int:
+    """Run one step of a stage on its resolved config (``fields``: templates).
+
+    Returns:
+        How many images of the step's dataset have an empty image-level label
+        list (allowed, with a warning; see ``WSSSDataset.empty_label_ids``).
+    """
     if step == 'affinity_labels':
         if 'affinity_label_cfg' not in cfg:
             raise KeyError(f'stage {stage.name!r}: config {stage.config} has no '
@@ -271,11 +277,12 @@ def _run_step(stage: Stage, step: str, cfg: Config, fields: Mapping[str, Any]) -
         make_affinity_labels(jobs_from_config(cfg), num_workers=stage.workers,
                              **cfg.affinity_label_cfg)
         barrier()
-        return
+        return 0
     if step == 'train':
         cfg.resume = osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint'))
         runner = Runner.from_cfg(cfg)
         runner.train()
+        dataset = runner.train_dataloader.dataset
     else:
         outputs = StageOutputs(stage.name, cfg.work_dir)
         cfg.load_from = (fill_templates(stage.checkpoint, fields) if stage.checkpoint
@@ -286,8 +293,11 @@ def _run_step(stage: Stage, step: str, cfg: Config, fields: Mapping[str, Any]) -
         apply_test_time_options(cfg, tta=stage.tta, crf=stage.crf)
         runner = Runner.from_cfg(cfg)
         runner.test()
-    del runner
+        dataset = runner.test_dataloader.dataset
+    empty = len(getattr(dataset, 'empty_label_ids', ()))
+    del runner, dataset
     gc.collect()
+    return empty
 
 
 def run_pipeline(path: str,
@@ -327,7 +337,7 @@ def run_pipeline(path: str,
         stage_dir = osp.join(work_dir, stage.name)
         record: Dict[str, Any] = dict(name=stage.name, config=stage.config,
                                       steps=list(stage.steps), seconds={}, skipped=[],
-                                      resolved_config={})
+                                      resolved_config={}, images_without_labels={})
         options = fill_templates(stage.cfg_options, fields)
         options.update(stage_options[stage.name])
         step_cfgs = {step: _step_config(stage, options, stage_dir, launcher,
@@ -364,7 +374,8 @@ def run_pipeline(path: str,
                                         f'{time.strftime("%Y%m%d_%H%M%S")}')
             _log(f'== {stage.name}: {step} ({stage.config}, work dir {stage_dir})')
             step_start = time.time()
-            _run_step(stage, step, cfg_step, fields)
+            record['images_without_labels'][step] = _run_step(stage, step, cfg_step,
+                                                              fields)
             seconds = round(time.time() - step_start, 1)
             barrier()
             record['seconds'][step] = seconds

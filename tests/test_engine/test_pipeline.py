@@ -140,6 +140,7 @@ def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> Non
     assert len(summary['git_commit'] or '') in (0, 40)
     cam, _, rw, seg = summary['stages']
     assert set(cam['seconds']) == {'train', 'test'} and cam['skipped'] == []
+    assert cam['images_without_labels'] == {'train': 0, 'test': 0}
     assert 'max_epochs=1' in cam['resolved_config']['train']
     assert rw['cfg_options']['train_dataloader.dataset.data_prefix.cam_path'] == str(
         one_process_run / 'cam' / 'cams')
