@@ -6,11 +6,13 @@ kills itself after writing ``MMWSSS_TEST_KILL_AFTER`` files, unless the flag
 file ``MMWSSS_TEST_KILL_FLAG`` exists (created just before the kill, so the
 rerun of the same command goes through).
 """
+import importlib
 import os
 import os.path as osp
 import signal
 
-from mmwsss.engine import make_affinity_labels as module
+# the module, not the function of the same name that mmwsss.engine exports
+module = importlib.import_module('mmwsss.engine.make_affinity_labels')
 
 _write = module.write_affinity_scores
 _written = []
