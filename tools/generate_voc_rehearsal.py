@@ -4,7 +4,7 @@ The VOC configs run on it unchanged with ``data_root`` pointed at it, e.g. to
 check a machine and the whole VOC pipeline before downloading VOC::
 
     python tools/generate_voc_rehearsal.py data/voc_rehearsal --num-train 8
-    python tools/train.py configs/psa/psa-pipeline_wideresnet38_4xb4_voc12aug-448x448.py \\
+    python tools/train.py configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py \\
         --cfg-options cam.train_dataloader.dataset.data_root=data/voc_rehearsal ...
 
 (tests/test_engine/test_voc_rehearsal.py lists every option a tiny run needs).

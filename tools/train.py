@@ -4,6 +4,10 @@ A pipeline config (one with ``stages``, see :mod:`mmwsss.engine.pipeline`)
 runs its stages in order under one work dir, skipping finished steps;
 ``--cfg-options STAGE.key=value`` reaches one stage.
 
+A config with ``total_batch_size`` (every VOC stage config) trains at that batch
+over all processes: each of N processes loads ``total_batch_size / N`` images
+(see :func:`mmwsss.utils.config.resolve_batch_size`); the log states it.
+
 Examples::
 
     python tools/train.py configs/cam/<config>.py

@@ -1,8 +1,9 @@
 # CAM stage in the IRNet style with an MMSeg backbone: ResNet-50 (ResNetV1c),
 # output stride 16 (last stage stride 1), no dropout before pooling, all BN
-# frozen, batch 16 over 4 GPUs, 5 epochs, lr 0.1 (10x on the head), weight
-# decay 1e-4, long side 320-640, crop 512, background score 0.15.
-# (IRNet's optimizer has PSA's quirk: weight decay passed as momentum.)
+# frozen, total batch 16 (4 GPUs x 4, or 16 / N on N processes), 5 epochs
+# (last incomplete batch dropped), lr 0.1 (10x on the head), weight decay 1e-4,
+# long side 320-640, crop 512, background score 0.15. IRNet's optimizer has
+# PSA's quirk (weight decay passed as momentum): momentum 1e-4.
 _base_ = [
     '../_base_/models/cam_wideresnet38.py', '../_base_/datasets/voc12aug_cam.py',
     '../_base_/default_runtime.py', '../_base_/schedules/cam_sgd_poly_15e.py'
@@ -37,11 +38,13 @@ train_pipeline = [
     dict(type='RandomCropPad', crop_size=crop_size),
     dict(type='PackWSSSInputs'),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-optim_wrapper = dict(optimizer=dict(lr=0.1, weight_decay=1e-4))
+total_batch_size = 16
+auto_scale_lr = dict(enable=False, base_batch_size=16)
+train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
+optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=1e-4, weight_decay=1e-4))
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=True,

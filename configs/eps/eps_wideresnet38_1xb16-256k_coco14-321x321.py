@@ -8,10 +8,13 @@ _base_ = [
 ]
 max_iters = 256500
 model = dict(decode_head=dict(num_classes=80, lam=0.9))
-train_dataloader = dict(batch_size=16)
+# the recipe's batch over all processes (each of N processes loads 16 / N)
+total_batch_size = 16
+auto_scale_lr = dict(enable=False, base_batch_size=16)
+train_dataloader = dict(batch_size=16, drop_last=True)
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=False,

@@ -7,6 +7,10 @@ _base_ = [
     '../_base_/schedules/seg_sgd_poly_20k.py'
 ]
 crop_size = (512, 512)
+# MMSeg's recipe batch over all processes (4 GPUs x 4): each of N processes
+# loads 16 / N images (mmwsss.utils.load_config)
+total_batch_size = 16
+auto_scale_lr = dict(enable=False, base_batch_size=16)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',

@@ -1,4 +1,5 @@
 """Config loading shared by the command-line tools."""
+import os
 import os.path as osp
 from datetime import timedelta
 from typing import Any, Optional
@@ -20,6 +21,10 @@ def load_config(path: str,
     become BN (PyTorch's SyncBatchNorm needs GPUs; each process then keeps its
     own statistics), so the same config runs on CPU processes and, with its
     ``nccl`` backend, on GPUs.
+    A config that states ``total_batch_size`` gets its per-process training
+    batch from it (see :func:`resolve_batch_size`); a config that trains gets
+    :class:`~mmwsss.engine.hooks.BatchInfoHook`, which logs the batch, lr and
+    iterations when training starts.
 
     Args:
         path: Config file.
@@ -49,6 +54,12 @@ def load_config(path: str,
             type='MMDistributedDataParallel', broadcast_buffers=False)
         wrapper['device_ids'] = None
         cfg.model_wrapper_cfg = wrapper
+    explicit = 'train_dataloader.batch_size' in (cfg_options or {})
+    resolve_batch_size(cfg, launcher_world_size(launcher), per_process_given=explicit)
+    if cfg.get('train_dataloader') and cfg.get('train_cfg'):
+        hooks = list(cfg.get('custom_hooks') or [])
+        if not any(hook.get('type') == 'BatchInfoHook' for hook in hooks):
+            cfg.custom_hooks = hooks + [dict(type='BatchInfoHook')]
     return cfg
 
 
@@ -69,6 +80,79 @@ def sync_bn_to_bn(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(sync_bn_to_bn(item) for item in value)
     return value
+WORLD_SIZE_VARIABLES = {'pytorch': 'WORLD_SIZE', 'slurm': 'SLURM_NTASKS',
+                        'mpi': 'OMPI_COMM_WORLD_SIZE'}
+"""Environment variable holding the number of processes, per launcher."""
+
+
+def launcher_world_size(launcher: str) -> int:
+    """Number of training processes, known before the Runner starts.
+
+    Args:
+        launcher: ``none``, ``pytorch``, ``slurm`` or ``mpi``.
+
+    Returns:
+        The process group's size if one is running, 1 without a launcher,
+        else the launcher's environment variable (:data:`WORLD_SIZE_VARIABLES`).
+
+    Raises:
+        ValueError: unknown launcher.
+        RuntimeError: the launcher's variable is not set (not started by it).
+    """
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size()
+    if launcher == 'none':
+        return 1
+    if launcher not in WORLD_SIZE_VARIABLES:
+        raise ValueError(f'unknown launcher {launcher!r}; expected none or one of '
+                         f'{sorted(WORLD_SIZE_VARIABLES)}')
+    variable = WORLD_SIZE_VARIABLES[launcher]
+    if variable not in os.environ:
+        raise RuntimeError(f'--launcher {launcher}: {variable} is not set; start the '
+                           f'processes with the launcher (e.g. tools/dist_train.sh)')
+    return int(os.environ[variable])
+
+
+def resolve_batch_size(cfg: Config, world_size: int,
+                       per_process_given: bool = False) -> None:
+    """Split the recipe's total training batch over the processes.
+
+    A stage config states the batch of its recipe over all processes as
+    ``total_batch_size`` (e.g. 16 for PSA's CAM network); on ``world_size``
+    processes each one then loads ``total_batch_size / world_size`` images
+    per iteration (``train_dataloader.batch_size`` is set here), so the lr and
+    the number of iterations of the recipe hold for any process count.
+    Configs without ``total_batch_size`` keep MMSeg's meaning of
+    ``train_dataloader.batch_size`` (per process). With ``per_process_given``
+    (``train_dataloader.batch_size`` set on the command line) that batch wins
+    and ``total_batch_size`` becomes ``batch_size * world_size``.
+
+    Args:
+        cfg: Config, changed in place.
+        world_size: Number of training processes.
+        per_process_given: The per-process batch was set explicitly.
+
+    Raises:
+        ValueError: ``total_batch_size`` is not a positive integer, or
+            ``world_size`` does not divide it (the message names the config).
+    """
+    total = cfg.get('total_batch_size')
+    if total is None or not cfg.get('train_dataloader'):
+        return
+    where = osp.basename(cfg.filename) if cfg.filename else 'config'
+    if per_process_given:
+        cfg.total_batch_size = int(cfg.train_dataloader.batch_size) * world_size
+        return
+    if isinstance(total, bool) or not isinstance(total, int) or total < 1:
+        raise ValueError(f'{where}: total_batch_size must be a positive integer, '
+                         f'got {total!r}')
+    if world_size < 1 or total % world_size:
+        raise ValueError(
+            f'{where}: the total batch {total} (total_batch_size) cannot be split '
+            f'evenly over {world_size} processes; run it on a number of processes '
+            f'that divides {total}, or set another total_batch_size (add '
+            f'auto_scale_lr.enable=True to scale the lr with it)')
+    cfg.train_dataloader.batch_size = total // world_size
 
 
 def init_cpu_process_group() -> None:

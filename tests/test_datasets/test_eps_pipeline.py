@@ -12,7 +12,7 @@ from tests.conftest import REPO_ROOT
 
 CONFIG = REPO_ROOT / 'configs/eps/eps_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
 CAM_CONFIG = REPO_ROOT / 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
-PAD_BGR = np.array([103, 116, 123])  # ImageNet mean (BGR) as uint8
+PAD_BGR = np.float32([103.53, 116.28, 123.675])  # ImageNet mean (BGR), exact in float32
 
 
 def _pipeline_with_mask() -> list:

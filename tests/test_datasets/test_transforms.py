@@ -34,7 +34,17 @@ def test_pad_smaller_image_at_random_offset() -> None:
     assert (out['gt_saliency'] == 200).sum() == 12 and (out['gt_saliency'] == 0).sum() == 24
     padded = np.ones((6, 6), dtype=bool)
     padded[inside] = False
-    assert (out['img'][padded] == [103, 116, 123]).all()  # ImageNet mean (BGR)
+    # the ImageNet mean (BGR), exact: the uint8 image became float32
+    assert out['img'].dtype == np.float32
+    assert (out['img'][padded] == np.float32([103.53, 116.28, 123.675])).all()
+
+
+def test_integer_pad_keeps_dtype() -> None:
+    out = RandomCropPad(crop_size=6, img_pad_val=0, seed=1)(_results(4, 3))
+    dst_y, dst_x, _, _ = out['crop_bbox']
+    assert out['img'].dtype == np.uint8
+    assert out['img'].sum() == _results(4, 3)['img'].astype(int).sum()
+    assert (out['img'][dst_y:dst_y + 4, dst_x:dst_x + 3] == _results(4, 3)['img']).all()
 
 
 def test_crop_larger_image_keeps_alignment() -> None:

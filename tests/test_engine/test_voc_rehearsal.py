@@ -1,7 +1,7 @@
 """The VOC pipeline configs themselves, end to end, on the VOC rehearsal dataset.
 
-``tools/train.py`` runs ``configs/psa/psa-pipeline_wideresnet38_4xb4_voc12aug-448x448.py``
-and ``configs/eps/eps-psa-pipeline_wideresnet38_1xb8_voc12aug-448x448.py`` under
+``tools/train.py`` runs ``configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py``
+and ``configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x448.py`` under
 torchrun with two gloo processes on a dataset in the exact VOC 2012 + SBD layout
 (:mod:`mmwsss.datasets.voc_rehearsal`: 5 train, 3 more train_aug, 3 val
 images, VOC sizes). Only ``--cfg-options`` change the configs, those of
@@ -25,8 +25,8 @@ from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
 from mmwsss.engine.rehearsal import rehearsal_pipeline_options
 from tests.conftest import REPO_ROOT, free_port
 
-PSA = REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38_4xb4_voc12aug-448x448.py'
-EPS_PSA = REPO_ROOT / 'configs/eps/eps-psa-pipeline_wideresnet38_1xb8_voc12aug-448x448.py'
+PSA = REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py'
+EPS_PSA = REPO_ROOT / 'configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x448.py'
 DATA = VOCRehearsalConfig(num_train=5, num_sbd=3, num_val=3)
 
 

@@ -21,10 +21,12 @@ train_pipeline = [
         contrast=0.3,
         saturation=0.3,
         hue=0.1),
-    # zero padding: no score -> neutral label
+    # as PSA, crop before normalising: black padding (normalised to
+    # -mean / std), score padding 0 (no score -> neutral label)
     dict(
         type='RandomCropPad',
         crop_size=crop_size,
+        img_pad_val=0,
         seg_pad_val=dict(affinity_scores_low=0, affinity_scores_high=0)),
     dict(type='SegFieldsRandomFlip', prob=0.5),
     dict(type='AffinityLabelFromScores', stride=8),

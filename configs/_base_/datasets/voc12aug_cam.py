@@ -20,6 +20,8 @@ train_pipeline = [
         contrast=0.3,
         saturation=0.3,
         hue=0.1),
+    # crop 448; the official code crops the normalised image and pads it with
+    # 0: padding with the mean pixel (the default) normalises to exactly 0
     dict(type='RandomCropPad', crop_size=crop_size),
     dict(type='PackWSSSInputs'),
 ]

@@ -1,21 +1,24 @@
-# PSA AffinityNet schedule: 8 epochs, poly lr (power 0.9), weight decay 5e-4.
-# New layers get 10x lr, backbone biases 2x without decay (SPEC section 1).
-# The official README trains at lr 0.1, but its optimizer passes the weight
-# decay into SGD's momentum slot (the per-group weight decay still applies), so
-# it is plain SGD (momentum 5e-4). mmwsss uses momentum 0.9 at lr 0.01, the
-# same step size lr / (1 - momentum); to reproduce the official optimizer use
-# --cfg-options optim_wrapper.optimizer.lr=0.1 optim_wrapper.optimizer.momentum=0.0005
+# PSA AffinityNet schedule, the official optimizer's effective update:
+# SGD at lr 0.1, weight decay 5e-4, momentum 5e-4 (the official PolyOptimizer
+# passes the weight decay into SGD's momentum argument: in effect no momentum),
+# backbone weights lr x1, backbone biases lr x2 without decay, the affinity
+# head (decode_head) lr x10; poly lr (PSAPolyLR), power 0.9, stepped every
+# iteration over 8 epochs. The official max_step is 8 x floor(10582 / 8) = 10576 (last
+# incomplete batch dropped): the VOC AffinityNet config sets drop_last=True and
+# a total batch of 8. See cam_sgd_poly_15e.py for the parameter groups.
+# Momentum-0.9 variant (not the official trajectory): --cfg-options
+# optim_wrapper.optimizer.momentum=0.9 optim_wrapper.optimizer.lr=0.01
 max_epochs = 8
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
+    optimizer=dict(type='SGD', lr=0.1, momentum=5e-4, weight_decay=5e-4),
     paramwise_cfg=dict(
         bias_lr_mult=2.0,
         bias_decay_mult=0.0,
         custom_keys={'decode_head': dict(lr_mult=10.0)}))
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PSAPolyLR',
         power=0.9,
         eta_min=0.0,
         by_epoch=True,

@@ -33,17 +33,25 @@ class RandomCropPad(BaseTransform):
     """Random square crop of fixed size; smaller images are placed at a random offset.
 
     This is the official PSA/EPS ``RandomCrop``: every output is exactly
-    ``crop_size``; where the image is smaller, the container is padded. PSA pads
-    the *normalised* image with 0, so the default image padding is the ImageNet
-    mean (in BGR order, as loaded by mmcv), which normalises to 0.
+    ``crop_size``; where the image is smaller, the container is padded. The
+    pad value depends on where the official code crops:
 
-    Required keys: ``img``, optional ``seg_fields``. Modified: ``img``, each seg
-    field, ``img_shape``. Added: ``crop_bbox`` (y, x of the image's top-left in
+    - CAM and EPS crop the *normalised* image and pad it with 0: the default
+      image padding is the ImageNet mean (in BGR order, as loaded by mmcv),
+      which the data preprocessor normalises to exactly 0;
+    - AffinityNet crops before normalising and pads with black pixels:
+      ``img_pad_val=0`` (after normalisation ``-mean / std``).
+
+    A pad value that the image's dtype cannot hold exactly (the mean in a
+    uint8 image) turns the output into float32, so the padding is exact.
+
+    Required keys: ``img``, optional ``seg_fields``. Modified: ``img`` (float32
+    when the pad value needs it), each seg field, ``img_shape``. Added: ``crop_bbox`` (y, x of the image's top-left in
     the output and of the crop's top-left in the image).
 
     Args:
         crop_size: Output size (H, W) or one int.
-        img_pad_val: Padding of the image (per channel).
+        img_pad_val: Padding of the image, one value or one per channel (BGR).
         seg_pad_val: Padding per seg field; other fields get 255.
         seed: Seed of a private generator (None: numpy's global state).
     """
@@ -57,7 +65,8 @@ class RandomCropPad(BaseTransform):
         if len(size) != 2 or min(size) < 1:
             raise ValueError(f'crop_size must be a positive int or (H, W), got {crop_size}')
         self.crop_size = size
-        self.img_pad_val = tuple(img_pad_val)
+        self.img_pad_val = tuple(np.broadcast_to(np.asarray(img_pad_val, dtype=np.float64),
+                                                 (3, )).tolist())
         self.seg_pad_val = dict(DEFAULT_SEG_PAD, **(seg_pad_val or {}))
         self.rng = np.random.default_rng(seed) if seed is not None else np.random
 
@@ -72,11 +81,14 @@ class RandomCropPad(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         """Crop/pad the image and every seg field with the same window."""
-        height, width = results['img'].shape[:2]
+        image = results['img']
+        pad = np.asarray(self.img_pad_val)
+        if not np.array_equal(pad.astype(image.dtype), pad):
+            image = image.astype(np.float32)
+        height, width = image.shape[:2]
         windows = (crop_pad_window(height, self.crop_size[0], self.rng),
                    crop_pad_window(width, self.crop_size[1], self.rng))
-        results['img'] = self._apply(results['img'], windows, self.crop_size,
-                                     self.img_pad_val)
+        results['img'] = self._apply(image, windows, self.crop_size, self.img_pad_val)
         for key in results.get('seg_fields', []):
             results[key] = self._apply(results[key], windows, self.crop_size,
                                        self.seg_pad_val.get(key, 255))

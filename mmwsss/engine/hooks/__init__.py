@@ -1,4 +1,5 @@
 """Hooks."""
+from .batch_info_hook import BatchInfoHook
 from .progress_bar_hook import ProgressBarHook
 from .save_cam_hook import SaveCAMHook
 from .save_metrics_hook import SaveMetricsHook
@@ -6,6 +7,6 @@ from .random_walk_hook import RandomWalkHook
 from .save_pseudo_label_hook import SavePseudoLabelHook
 
 __all__ = [
-    'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
+    'BatchInfoHook', 'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
     'SavePseudoLabelHook'
 ]

@@ -2,7 +2,11 @@
 # ResNet-38 CAMs, affinity labels at alphas 4 / 32, AffinityNet and the random
 # walk (alpha 16, beta 8, t 256), DeepLabV3+ ResNet-101 on the random-walk
 # pseudo labels, then the per-stage table beside the published one.
-#   tools/dist_train.sh configs/psa/psa-pipeline_wideresnet38_4xb4_voc12aug-448x448.py 4
+#   tools/dist_train.sh configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py 4
+# Each stage config states its recipe's total batch (CAM 16, AffinityNet 8,
+# EPS 8, segmentation 16): on N processes each one loads total / N images, so
+# any N dividing every total (1, 2, 4, 8) trains the recipe; the name has no
+# GPUs x batch part, as the stages' per-process batches differ.
 # As in PSA, CAMs and random walk are scored on train (stages cam and rw) and
 # computed again on train_aug, the training set of AffinityNet and DeepLab
 # (stages cam_train_aug and rw_train_aug). The ResNet-38 stages start from the

@@ -1,7 +1,11 @@
 # EPS + PSA on PASCAL VOC 2012: EPS CAMs (scored on train, computed again on
 # train_aug), affinity labels at alphas 4 / 32, AffinityNet and the random walk,
 # DeepLabV3+ ResNet-101 on the random-walk pseudo labels of train_aug.
-#   tools/dist_train.sh configs/eps/eps-psa-pipeline_wideresnet38_1xb8_voc12aug-448x448.py 4
+#   tools/dist_train.sh configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x448.py 4
+# Each stage config states its recipe's total batch (CAM 16, AffinityNet 8,
+# EPS 8, segmentation 16): on N processes each one loads total / N images, so
+# any N dividing every total (1, 2, 4, 8) trains the recipe; the name has no
+# GPUs x batch part, as the stages' per-process batches differ.
 work_dir = 'work_dirs/eps_psa_voc12aug'
 eps_config = 'eps_wideresnet38_1xb8-20k_voc12aug-448x448.py'
 affinity_config = '../psa/affinitynet_wideresnet38_1xb8-8e_voc12aug-448x448.py'

@@ -1,0 +1,99 @@
+"""Batch semantics: a VOC stage config's total batch is split over the processes."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+from mmwsss.engine.hooks.batch_info_hook import batch_info_line
+from mmwsss.engine.pipeline import is_pipeline_config
+from mmwsss.utils import launcher_world_size, load_config, resolve_batch_size
+from tests.conftest import REPO_ROOT
+
+CAM = 'configs/cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py'
+DEMO_CAM = 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
+# the official recipes' total batch (PSA, IRNet, EPS; MMSeg's 4 GPUs x 4)
+RECIPE_TOTAL = {'cam_': 16, 'affinitynet_': 8, 'eps_': 8, 'deeplabv3plus_': 16,
+                'encnet_': 16, 'fcn_': 16}
+VOC_STAGE_CONFIGS = sorted(
+    path for path in (REPO_ROOT / 'configs').rglob('*voc12aug*.py')
+    if '_base_' not in path.parts and not is_pipeline_config(Config.fromfile(str(path))))
+
+
+def test_every_voc_stage_config_states_its_recipe_total() -> None:
+    assert len(VOC_STAGE_CONFIGS) == 9
+    for path in VOC_STAGE_CONFIGS:
+        cfg = Config.fromfile(str(path))
+        (total, ) = [t for prefix, t in RECIPE_TOTAL.items() if path.name.startswith(prefix)]
+        assert cfg.total_batch_size == total, path.name
+        assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=total), path.name
+        # the name's GPUs x batch (MMSeg's convention) is one split of the total
+        gpus, batch = path.name.split('_')[2].split('-')[0].split('xb')
+        assert int(gpus) * int(batch) == total, path.name
+
+
+@pytest.mark.parametrize('world_size, per_process', [(1, 16), (2, 8), (4, 4), (8, 2),
+                                                     (16, 1)])
+def test_total_batch_is_split_over_processes(world_size: int, per_process: int) -> None:
+    cfg = Config.fromfile(str(REPO_ROOT / CAM))
+    resolve_batch_size(cfg, world_size)
+    assert cfg.train_dataloader.batch_size == per_process
+    assert cfg.total_batch_size == 16
+
+
+@pytest.mark.parametrize('world_size', [3, 5, 32])
+def test_indivisible_total_is_refused(world_size: int) -> None:
+    cfg = Config.fromfile(str(REPO_ROOT / CAM))
+    with pytest.raises(ValueError, match=(
+            rf'cam_wideresnet38_4xb4-15e_voc12aug-448x448.py: the total batch 16 '
+            rf'\(total_batch_size\) cannot be split evenly over {world_size} processes')):
+        resolve_batch_size(cfg, world_size)
+
+
+def test_bad_total_and_explicit_per_process_batch() -> None:
+    cfg = Config.fromfile(str(REPO_ROOT / CAM))
+    cfg.total_batch_size = 0
+    with pytest.raises(ValueError, match='positive integer, got 0'):
+        resolve_batch_size(cfg, 1)
+    cfg = Config.fromfile(str(REPO_ROOT / CAM))
+    cfg.train_dataloader.batch_size = 2
+    resolve_batch_size(cfg, 4, per_process_given=True)
+    assert cfg.train_dataloader.batch_size == 2 and cfg.total_batch_size == 8
+
+
+def test_configs_without_total_keep_the_per_process_batch() -> None:
+    cfg = Config.fromfile(str(REPO_ROOT / DEMO_CAM))
+    assert 'total_batch_size' not in cfg
+    resolve_batch_size(cfg, 4)
+    assert cfg.train_dataloader.batch_size == 16
+
+
+def test_world_size_of_each_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('WORLD_SIZE', '4')
+    monkeypatch.setenv('SLURM_NTASKS', '8')
+    assert launcher_world_size('none') == 1
+    assert launcher_world_size('pytorch') == 4
+    assert launcher_world_size('slurm') == 8
+    monkeypatch.delenv('OMPI_COMM_WORLD_SIZE', raising=False)
+    with pytest.raises(RuntimeError, match='OMPI_COMM_WORLD_SIZE is not set'):
+        launcher_world_size('mpi')
+    with pytest.raises(ValueError, match='unknown launcher'):
+        launcher_world_size('ssh')
+
+
+def test_load_config_splits_the_batch_and_adds_the_log_hook(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('SLURM_NTASKS', '2')
+    cfg = load_config(str(REPO_ROOT / CAM), work_dir=str(tmp_path), launcher='slurm')
+    assert cfg.train_dataloader.batch_size == 8
+    assert [h.type for h in cfg.custom_hooks].count('BatchInfoHook') == 1
+    cfg = load_config(str(REPO_ROOT / CAM), {'train_dataloader.batch_size': 4},
+                      work_dir=str(tmp_path), launcher='slurm')
+    assert cfg.train_dataloader.batch_size == 4 and cfg.total_batch_size == 8
+
+
+def test_batch_info_line() -> None:
+    assert batch_info_line(4, 4, 0.01, 9915, epochs=15) == (
+        'total batch 16 = 4 processes x 4 per process, lr 0.01, 9915 iterations '
+        '(15 epochs x 661)')
+    assert batch_info_line(1, 8, 0.01, 20000) == (
+        'total batch 8 = 1 process x 8 per process, lr 0.01, 20000 iterations')
