@@ -42,6 +42,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
@@ -61,11 +62,11 @@ from mmwsss.utils import save_cams
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGES = {
-    # name: (config, total batch of the recipe)
-    'cam': ('configs/cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py', 16),
-    'affinitynet': ('configs/psa/affinitynet_wideresnet38_1xb8-8e_voc12aug-448x448.py', 8),
-    'eps': ('configs/eps/eps_wideresnet38_1xb8-20k_voc12aug-448x448.py', 8),
-    'seg': ('configs/seg/deeplabv3plus_r101-d8_4xb4-20k_voc12aug-pseudo-512x512.py', 16),
+    # name: config, which states the recipe's total_batch_size
+    'cam': 'configs/cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py',
+    'affinitynet': 'configs/psa/affinitynet_wideresnet38_1xb8-8e_voc12aug-448x448.py',
+    'eps': 'configs/eps/eps_wideresnet38_1xb8-20k_voc12aug-448x448.py',
+    'seg': 'configs/seg/deeplabv3plus_r101-d8_4xb4-20k_voc12aug-pseudo-512x512.py',
 }
 VOC_IMAGES = dict(train_aug=10582, train=1464, val=1449)
 INFERENCE_SPLIT = dict(cam='train', affinitynet='train', eps='train', seg='val')
@@ -109,8 +110,8 @@ def write_fake_cams(cfg: Config, cam_dir: str) -> None:
 def stage_config(name: str, root: str, folders: Dict[str, str], gpus: int,
                  dry_run: bool) -> Config:
     """A stage config on the rehearsal data, with the per-process batch."""
-    config, total = STAGES[name]
-    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    cfg = Config.fromfile(osp.join(REPO_ROOT, STAGES[name]))
+    total = cfg.total_batch_size
     if total % gpus:
         raise SystemExit(f'{name}: total batch {total} does not split over {gpus} GPUs')
     options: Dict[str, Any] = small_stage_options(cfg, root) if dry_run else {
@@ -193,11 +194,12 @@ def projection(results: Dict[str, Dict[str, float]], crf_seconds: float,
     """Projected hours of each step of the full VOC pipelines."""
     hours: Dict[str, float] = {}
     for name, result in results.items():
-        cfg = Config.fromfile(osp.join(REPO_ROOT, STAGES[name][0]))
-        total = STAGES[name][1]
+        cfg = Config.fromfile(osp.join(REPO_ROOT, STAGES[name]))
+        total = cfg.total_batch_size
         loop = cfg.train_cfg
-        iters = (loop.max_epochs * math.ceil(VOC_IMAGES['train_aug'] / total)
-                 if loop.get('max_epochs') else loop.max_iters)
+        per_epoch = (VOC_IMAGES['train_aug'] // total if cfg.train_dataloader.get('drop_last')
+                     else math.ceil(VOC_IMAGES['train_aug'] / total))
+        iters = loop.max_epochs * per_epoch if loop.get('max_epochs') else loop.max_iters
         hours[f'{name} train ({iters} iterations)'] = iters * result['seconds_per_iter'] / 3600
         test_images = VOC_IMAGES[INFERENCE_SPLIT[name]] + (
             VOC_IMAGES['train_aug'] if name != 'seg' else 0)
@@ -225,9 +227,12 @@ def main() -> None:
     iters = args.iters or (2 if args.dry_run else 5)
     images = args.images or (1 if args.dry_run else 4)
     register_all_modules(init_default_scope=True)
+    MMLogger.get_instance('gpu_check_voc', log_level='WARNING')  # no weight-init listing
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='gpu_check_voc_')
     root = osp.join(work_dir, 'voc_rehearsal')
-    batch = 2 if args.dry_run else max(total // args.gpus for _, total in STAGES.values())
+    batch = 2 if args.dry_run else max(
+        Config.fromfile(osp.join(REPO_ROOT, config)).total_batch_size // args.gpus
+        for config in STAGES.values())
     generate_voc_rehearsal(root, config=VOCRehearsalConfig(
         num_train=max(batch // 2, 2), num_sbd=max(batch // 2, 2), num_val=2))
     folders = dict(cams=osp.join(work_dir, 'cams'), scores=osp.join(work_dir, 'scores'))
