@@ -265,7 +265,7 @@ def init_distributed(launcher: str) -> None:
     barrier. Runners would start it in their first step, but a resumed run may
     begin with a step that builds no runner (``affinity_labels``), where every
     rank would otherwise believe it is the main one. Runners find it started
-    and keep it. GPUs get NCCL, CPU processes gloo.
+    and keep it. GPUs get NCCL, CPU processes under torchrun gloo.
 
     Args:
         launcher: ``none`` (nothing to do), ``pytorch``, ``slurm`` or ``mpi``.
@@ -274,7 +274,7 @@ def init_distributed(launcher: str) -> None:
         return
     if torch.cuda.is_available():
         init_dist(launcher, backend='nccl')
-    else:
+    elif launcher == 'pytorch':
         init_cpu_process_group()
 
 

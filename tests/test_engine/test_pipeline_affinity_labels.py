@@ -4,8 +4,9 @@ Two gloo processes run a one-stage pipeline (the demo AffinityNet config's
 ``affinity_labels`` step on the fake CAMs of the test dataset); rank 1 kills
 itself after writing two files (``tests/test_engine/sigkill_affinity.py``), so
 torchrun stops both ranks. The rerun resumes with the missing images: it
-starts in this step, where no runner has started the process group, so the
-pipeline must start it itself for rank 0 alone to write the done marker, once,
+starts in this step, where no runner has started the process group (on CPUs
+``load_config`` starts gloo anyway; on GPUs only the pipeline's
+``init_distributed`` does), and rank 0 alone must write the done marker, once,
 after both ranks finished.
 """
 import json
