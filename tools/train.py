@@ -50,7 +50,8 @@ def main() -> None:
     if osp.isfile(args.config) and is_pipeline_config(Config.fromfile(args.config)):
         run_pipeline(args.config, args.cfg_options, args.work_dir, args.launcher)
         return
-    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
+                      train=True)
     if args.resume:
         cfg.resume = True
     runner = Runner.from_cfg(cfg)

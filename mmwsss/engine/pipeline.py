@@ -356,7 +356,8 @@ def run_pipeline(path: str,
                 continue
             options = fill_templates(stage.cfg_options, fields)
             options.update(stage_options[stage.name])
-            cfg_step = load_config(stage.config, options, stage_dir, launcher)
+            cfg_step = load_config(stage.config, options, stage_dir, launcher,
+                                   train=step == 'train')
             for hook in cfg_step.get('custom_hooks') or []:
                 if hook.get('type') in RESUMABLE_HOOKS:
                     hook['skip_existing'] = True

@@ -12,7 +12,8 @@ from mmengine.config import Config
 def load_config(path: str,
                 cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
-                launcher: str = 'none') -> Config:
+                launcher: str = 'none',
+                train: bool = False) -> Config:
     """Load a config, apply overrides and pick defaults for this machine.
 
     The work dir defaults to ``work_dirs/{config name}``. Under the ``pytorch``
@@ -21,8 +22,9 @@ def load_config(path: str,
     become BN (PyTorch's SyncBatchNorm needs GPUs; each process then keeps its
     own statistics), so the same config runs on CPU processes and, with its
     ``nccl`` backend, on GPUs.
-    A config that states ``total_batch_size`` gets its per-process training
-    batch from it (see :func:`resolve_batch_size`); a config that trains gets
+    For training (``train``), a config that states ``total_batch_size`` gets
+    its per-process batch from it (see :func:`resolve_batch_size`; a process
+    count that does not divide it is refused here), and the config gets
     :class:`~mmwsss.engine.hooks.BatchInfoHook`, which logs the batch, lr and
     iterations when training starts.
 
@@ -31,6 +33,9 @@ def load_config(path: str,
         cfg_options: ``--cfg-options`` overrides (dotted keys).
         work_dir: Work dir from the command line (wins over the config's).
         launcher: ``none``, ``pytorch``, ``slurm`` or ``mpi``.
+        train: The config will train (``tools/train.py``, a pipeline's
+            ``train`` step); inference and the other tools leave the training
+            batch alone.
 
     Returns:
         The resolved config.
@@ -54,9 +59,9 @@ def load_config(path: str,
             type='MMDistributedDataParallel', broadcast_buffers=False)
         wrapper['device_ids'] = None
         cfg.model_wrapper_cfg = wrapper
-    explicit = 'train_dataloader.batch_size' in (cfg_options or {})
-    resolve_batch_size(cfg, launcher_world_size(launcher), per_process_given=explicit)
-    if cfg.get('train_dataloader') and cfg.get('train_cfg'):
+    if train:
+        explicit = 'train_dataloader.batch_size' in (cfg_options or {})
+        resolve_batch_size(cfg, launcher_world_size(launcher), per_process_given=explicit)
         hooks = list(cfg.get('custom_hooks') or [])
         if not any(hook.get('type') == 'BatchInfoHook' for hook in hooks):
             cfg.custom_hooks = hooks + [dict(type='BatchInfoHook')]

@@ -45,6 +45,8 @@ def test_integer_pad_keeps_dtype() -> None:
     assert out['img'].dtype == np.uint8
     assert out['img'].sum() == _results(4, 3)['img'].astype(int).sum()
     assert (out['img'][dst_y:dst_y + 4, dst_x:dst_x + 3] == _results(4, 3)['img']).all()
+    with pytest.raises(ValueError, match='img_pad_val must be one value or three'):
+        RandomCropPad(crop_size=6, img_pad_val=(1, 2))
 
 
 def test_crop_larger_image_keeps_alignment() -> None:

@@ -84,12 +84,20 @@ def test_world_size_of_each_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_load_config_splits_the_batch_and_adds_the_log_hook(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv('SLURM_NTASKS', '2')
-    cfg = load_config(str(REPO_ROOT / CAM), work_dir=str(tmp_path), launcher='slurm')
+    cfg = load_config(str(REPO_ROOT / CAM), work_dir=str(tmp_path), launcher='slurm',
+                      train=True)
     assert cfg.train_dataloader.batch_size == 8
     assert [h.type for h in cfg.custom_hooks].count('BatchInfoHook') == 1
     cfg = load_config(str(REPO_ROOT / CAM), {'train_dataloader.batch_size': 4},
-                      work_dir=str(tmp_path), launcher='slurm')
+                      work_dir=str(tmp_path), launcher='slurm', train=True)
     assert cfg.train_dataloader.batch_size == 4 and cfg.total_batch_size == 8
+    # inference (tools/test.py, a pipeline's test step) runs on any process count
+    monkeypatch.setenv('SLURM_NTASKS', '3')
+    cfg = load_config(str(REPO_ROOT / CAM), work_dir=str(tmp_path), launcher='slurm')
+    assert 'BatchInfoHook' not in [h.type for h in cfg.custom_hooks]
+    with pytest.raises(ValueError, match='over 3 processes'):
+        load_config(str(REPO_ROOT / CAM), work_dir=str(tmp_path), launcher='slurm',
+                    train=True)
 
 
 def test_batch_info_line() -> None:

@@ -5,7 +5,9 @@
 #   (in effect none) while every parameter group keeps its weight decay;
 # - parameter groups: backbone weights lr x1, backbone biases lr x2 without
 #   decay, new layers (decode_head) lr x10 (ResNet-38 and its heads have no
-#   biases, so only the x1 and x10 groups hold parameters); frozen parameters
+#   biases, so only the x1 and x10 groups hold parameters; a head bias would
+#   get x10 with decay here, not the official x20 without: the optimizer
+#   parity test would fail on one); frozen parameters
 #   (conv1a, b2..b2_2, every BatchNorm: see the backbone's frozen_stages and
 #   norm_eval) get no gradient and are never updated;
 # - poly lr, power 0.9, stepped every iteration over 15 epochs: PSAPolyLR,

@@ -1,5 +1,5 @@
 """PSA's random crop: crop when larger, zero-pad at a random offset when smaller."""
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -46,8 +46,9 @@ class RandomCropPad(BaseTransform):
     uint8 image) turns the output into float32, so the padding is exact.
 
     Required keys: ``img``, optional ``seg_fields``. Modified: ``img`` (float32
-    when the pad value needs it), each seg field, ``img_shape``. Added: ``crop_bbox`` (y, x of the image's top-left in
-    the output and of the crop's top-left in the image).
+    when the pad value needs it), each seg field, ``img_shape``. Added:
+    ``crop_bbox`` (y, x of the image's top-left in the output and of the crop's
+    top-left in the image).
 
     Args:
         crop_size: Output size (H, W) or one int.
@@ -58,15 +59,17 @@ class RandomCropPad(BaseTransform):
 
     def __init__(self,
                  crop_size,
-                 img_pad_val: Sequence[float] = IMAGENET_MEAN_BGR,
+                 img_pad_val: Union[float, Sequence[float]] = IMAGENET_MEAN_BGR,
                  seg_pad_val: Optional[Dict[str, float]] = None,
                  seed: Optional[int] = None) -> None:
         size = (crop_size, crop_size) if isinstance(crop_size, int) else tuple(crop_size)
         if len(size) != 2 or min(size) < 1:
             raise ValueError(f'crop_size must be a positive int or (H, W), got {crop_size}')
         self.crop_size = size
-        self.img_pad_val = tuple(np.broadcast_to(np.asarray(img_pad_val, dtype=np.float64),
-                                                 (3, )).tolist())
+        pad = np.asarray(img_pad_val, dtype=np.float64)
+        if pad.size not in (1, 3):
+            raise ValueError(f'img_pad_val must be one value or three (BGR), got {img_pad_val}')
+        self.img_pad_val = tuple(np.broadcast_to(pad.ravel(), (3, )).tolist())
         self.seg_pad_val = dict(DEFAULT_SEG_PAD, **(seg_pad_val or {}))
         self.rng = np.random.default_rng(seed) if seed is not None else np.random
 
