@@ -26,8 +26,8 @@ def parse_args() -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='AffinityNet config')
-    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1,
-                        help='processes of the pool (per rank)')
+    parser.add_argument('--workers', type=int, default=None,
+                        help='CRF processes per rank (default: the cores over the ranks)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. affinity_label_cfg.high_alpha=24')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',

@@ -7,8 +7,11 @@ env_cfg = dict(
     # on CPU processes mmwsss.utils.load_config starts gloo instead.
     dist_cfg=dict(backend='nccl'))
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(
-    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# No fixed name: the Runner names the visualizer (like its logger and message
+# hub) after its experiment, so each stage of a pipeline, run in one process,
+# gets its own, writing under its own work dir (mmengine's get_instance would
+# hand a later runner the first one of a fixed name, with its folder).
+visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends)
 log_processor = dict(by_epoch=True)
 log_level = 'INFO'
 load_from = None

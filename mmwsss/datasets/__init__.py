@@ -3,6 +3,7 @@ from .demo_dataset import (CO_OCCURRING_CLASS, DEMO_CLASSES, DemoDatasetConfig,
                            generate_demo_dataset)
 from .transforms import (LoadSaliencyMap, PackWSSSInputs, RandomColorJitter,
                          RandomCropPad, SegFieldsRandomFlip, SegFieldsResize)
+from .voc_rehearsal import VOCRehearsalConfig, generate_voc_rehearsal
 from .wsss_dataset import WSSSDataset, labels_from_mask, read_label_png
 from .transforms import AffinityLabelFromScores, LoadAffinityScores, LoadCAMs
 
@@ -11,5 +12,5 @@ __all__ = [
     'generate_demo_dataset', 'LoadSaliencyMap', 'PackWSSSInputs',
     'RandomColorJitter', 'RandomCropPad', 'SegFieldsRandomFlip', 'SegFieldsResize',
     'WSSSDataset', 'labels_from_mask', 'read_label_png', 'AffinityLabelFromScores',
-    'LoadAffinityScores', 'LoadCAMs'
+    'LoadAffinityScores', 'LoadCAMs', 'VOCRehearsalConfig', 'generate_voc_rehearsal'
 ]

@@ -227,8 +227,9 @@ def _render(rng: np.random.Generator, cfg: DemoDatasetConfig,
         py = cy + offset * np.sin(direction)
         px = cx + offset * np.cos(direction)
         part = ((yy - py)**2 + (xx - px)**2 <= radius**2) & body
-        first, second = _PART_COLOURS[class_value - 1]
-        on = _pattern(class_value - 1, (yy - py).astype(int), (xx - px).astype(int))
+        look = (class_value - 1) % len(_PART_COLOURS)  # VOC's 20 classes share 6 looks
+        first, second = _PART_COLOURS[look]
+        on = _pattern(look, (yy - py).astype(int), (xx - px).astype(int))
         image[part & on] = first
         image[part & ~on] = second
 

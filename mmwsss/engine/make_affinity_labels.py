@@ -3,8 +3,9 @@
 For each training image, the dense CRF refines its CAMs with a low and a high
 background alpha (:func:`~mmwsss.ops.affinity_labels.affinity_crf_scores`) and
 the two score maps are stored (:mod:`mmwsss.utils.affinity_io`). The work is
-spread over a process pool and, under torchrun, over ranks; images already
-written are skipped, so an interrupted run resumes.
+spread over a process pool and, under torchrun, over ranks (each rank starts
+``cores / ranks`` CRF processes unless told otherwise); images already written
+are skipped, so an interrupted run resumes.
 """
 import copy
 import multiprocessing
@@ -115,10 +116,22 @@ def _write_job(args: tuple) -> str:
     return write_affinity_scores(*args)
 
 
+def default_workers(world_size: int) -> int:
+    """CRF processes per rank when not set: the machine's cores shared by its ranks.
+
+    Args:
+        world_size: Number of ranks (all on this machine, as under one torchrun).
+
+    Returns:
+        ``cpu_count() // world_size``, at least 1.
+    """
+    return max(1, (os.cpu_count() or 1) // max(world_size, 1))
+
+
 def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
                          low_alpha: float = 4,
                          high_alpha: float = 32,
-                         num_workers: int = 1,
+                         num_workers: Optional[int] = None,
                          rank: Optional[int] = None,
                          world_size: Optional[int] = None,
                          progress: bool = True) -> int:
@@ -131,7 +144,8 @@ def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
         jobs: All images (every rank passes the same list).
         low_alpha: Background exponent that enlarges the background (4).
         high_alpha: Background exponent that shrinks it (official 32, paper 24).
-        num_workers: Processes of the pool (1: in this process).
+        num_workers: Processes of the pool (1: in this process; None: the
+            cores over the ranks, see :func:`default_workers`).
         rank: This process's rank; None reads ``RANK`` (torchrun), else 0.
         world_size: Number of ranks; None reads ``WORLD_SIZE``, else 1.
         progress: Show a progress bar (on rank 0).
@@ -143,6 +157,8 @@ def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
     world_size = int(os.environ.get('WORLD_SIZE', 1)) if world_size is None else world_size
     if not 0 <= rank < world_size:
         raise ValueError(f'rank {rank} is not in 0..{world_size - 1}')
+    if num_workers is None:
+        num_workers = default_workers(world_size)
     todo = [job for job in jobs[rank::world_size] if not osp.isfile(job.out_path)]
     args = [(job, low_alpha, high_alpha) for job in todo]
     bar = tqdm(total=len(todo), desc='affinity labels', disable=not progress or rank != 0)

@@ -27,7 +27,7 @@ inputs of the next. The steps of a stage, in order:
   stage's ``checkpoint`` option), with the stage's ``tta`` / ``crf`` flags;
 - ``affinity_labels``: the affinity-label scores of the config's training set
   (:func:`~mmwsss.engine.make_affinity_labels.make_affinity_labels`), with
-  ``workers`` processes per rank.
+  ``workers`` processes per rank (default: the cores over the ranks).
 
 Every finished step leaves ``{stage work dir}/done_{step}.json`` with the
 hash of its resolved config (:mod:`~mmwsss.engine.done_marker`); a rerun skips
@@ -51,7 +51,6 @@ of :func:`~mmwsss.evaluation.leaderboard.write_leaderboard`.
 import gc
 import glob
 import json
-import os
 import os.path as osp
 import shutil
 import subprocess
@@ -59,13 +58,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+import torch
 from mmengine.config import Config
-from mmengine.dist import barrier, get_world_size, is_main_process
+from mmengine.dist import barrier, get_world_size, init_dist, is_distributed, is_main_process
 from mmengine.runner import Runner
 
 from mmwsss.evaluation.leaderboard import write_leaderboard
-from mmwsss.utils import (apply_test_time_options, load_config, remove_stale_temporaries,
-                          save_json)
+from mmwsss.utils import (apply_test_time_options, init_cpu_process_group, load_config,
+                          remove_stale_temporaries, save_json)
 from mmwsss.version import __version__
 from .done_marker import StaleStepError, check_stage, flat_config, marker_path, new_marker
 from .make_affinity_labels import jobs_from_config, make_affinity_labels
@@ -93,7 +93,8 @@ class Stage:
             own); may hold the same fields as ``cfg_options``.
         tta: ``test`` with multi-scale + flip.
         crf: ``test`` with dense-CRF post-processing.
-        workers: Processes per rank of the ``affinity_labels`` step.
+        workers: CRF processes per rank of the ``affinity_labels`` step (None:
+            the cores over the ranks).
     """
 
     name: str
@@ -103,7 +104,7 @@ class Stage:
     checkpoint: Optional[str] = None
     tta: bool = False
     crf: bool = False
-    workers: int = 1
+    workers: Optional[int] = None
 
 
 class StageOutputs:
@@ -184,7 +185,7 @@ def parse_stages(cfg: Config) -> List[Stage]:
             cfg_options=dict(spec.get('cfg_options') or {}),
             checkpoint=spec.get('checkpoint'), tta=bool(spec.get('tta', False)),
             crf=bool(spec.get('crf', False)),
-            workers=int(spec.get('workers') or os.cpu_count() or 1)))
+            workers=int(spec['workers']) if spec.get('workers') else None))
     return stages
 
 
@@ -263,6 +264,26 @@ def _stage_metrics(stage_dir: str) -> Dict[str, Any]:
             if 'sweep' not in osp.basename(path)}
 
 
+def init_distributed(launcher: str) -> None:
+    """Start the process group of a launched pipeline before its first step.
+
+    Every step relies on it: rank 0 alone writes the done markers, after a
+    barrier. Runners would start it in their first step, but a resumed run may
+    begin with a step that builds no runner (``affinity_labels``), where every
+    rank would otherwise believe it is the main one. Runners find it started
+    and keep it. GPUs get NCCL, CPU processes under torchrun gloo.
+
+    Args:
+        launcher: ``none`` (nothing to do), ``pytorch``, ``slurm`` or ``mpi``.
+    """
+    if launcher == 'none' or is_distributed():
+        return
+    if torch.cuda.is_available():
+        init_dist(launcher, backend='nccl')
+    elif launcher == 'pytorch':
+        init_cpu_process_group()
+
+
 def _run_step(stage: Stage, step: str, cfg: Config, fields: Mapping[str, Any]) -> int:
     """Run one step of a stage on its resolved config (``fields``: templates).
 
@@ -323,6 +344,7 @@ def run_pipeline(path: str,
         cfg_options, [stage.name for stage in parse_stages(cfg)])
     cfg.merge_from_dict(pipeline_options)  # may change stages, e.g. stages.1.workers=4
     stages = parse_stages(cfg)
+    init_distributed(launcher)
     work_dir = osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))
     fields: Dict[str, Any] = {'work_dir': work_dir}

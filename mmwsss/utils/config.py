@@ -2,7 +2,7 @@
 import os
 import os.path as osp
 from datetime import timedelta
-from typing import Optional
+from typing import Any, Optional
 
 import torch
 import torch.distributed as dist
@@ -20,8 +20,10 @@ def load_config(path: str,
 
     The work dir defaults to ``work_dirs/{config name}``. Under the ``pytorch``
     launcher without CUDA, the gloo process group is started here (see
-    :func:`init_cpu_process_group`) and DDP gets no device ids, so the same
-    config runs on CPU processes and, with its ``nccl`` backend, on GPUs.
+    :func:`init_cpu_process_group`), DDP gets no device ids and SyncBN layers
+    become BN (PyTorch's SyncBatchNorm needs GPUs; each process then keeps its
+    own statistics), so the same config runs on CPU processes and, with its
+    ``nccl`` backend, on GPUs.
     The config's ``trusted_checkpoints`` are passed to
     :func:`~mmwsss.utils.checkpoint.trust_checkpoints`.
     For training (``train``), a config that states ``total_batch_size`` gets
@@ -56,6 +58,8 @@ def load_config(path: str,
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(path))[0])
     if launcher == 'pytorch' and not torch.cuda.is_available():
         init_cpu_process_group()
+        if 'model' in cfg:
+            cfg.model = sync_bn_to_bn(cfg.model)
         # mmengine's default wrapper passes device_ids=[LOCAL_RANK], a GPU index
         wrapper = cfg.get('model_wrapper_cfg') or dict(
             type='MMDistributedDataParallel', broadcast_buffers=False)
@@ -70,6 +74,23 @@ def load_config(path: str,
     return cfg
 
 
+def sync_bn_to_bn(value: Any) -> Any:
+    """Replace every ``norm_cfg`` of type ``SyncBN`` in a (nested) config by ``BN``.
+
+    Args:
+        value: A config dict (e.g. ``cfg.model``), list or leaf.
+
+    Returns:
+        The same structure, with ``type='BN'`` where it said ``'SyncBN'``.
+    """
+    if isinstance(value, dict):
+        converted = type(value)({key: sync_bn_to_bn(item) for key, item in value.items()})
+        if converted.get('type') == 'SyncBN':
+            converted['type'] = 'BN'
+        return converted
+    if isinstance(value, (list, tuple)):
+        return type(value)(sync_bn_to_bn(item) for item in value)
+    return value
 WORLD_SIZE_VARIABLES = {'pytorch': 'WORLD_SIZE', 'slurm': 'SLURM_NTASKS',
                         'mpi': 'OMPI_COMM_WORLD_SIZE'}
 """Environment variable holding the number of processes, per launcher."""

@@ -86,6 +86,7 @@ def tiny_options(demo_root: Path) -> List[str]:
             options += [f'{stage}.{loader}.{key}' for loader in names
                         for key in ('num_workers=0', 'persistent_workers=False')]
             options.append(f'{stage}.optim_wrapper.optimizer.lr=0')
+            options.append(f'{stage}.default_hooks.logger.interval=1')
     return options + [
         'cam.train_cfg.max_epochs=1', 'cam.model.backbone.norm_eval=True',
         'cam.train_dataloader.batch_size=8', 'cam.model.test_cfg.scales=[1.0,0.5]',
@@ -147,6 +148,20 @@ def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> Non
     assert rw['metrics']['rw_metrics.json']['rw_pseudo_labels']['num_images'] == 24
     assert 0 <= seg['metrics']['seg_metrics.json']['mIoU'] <= 100
     assert (one_process_run / 'leaderboard.md').is_file()
+
+
+def test_each_stage_logs_under_its_own_work_dir(one_process_run: Path) -> None:
+    # one process runs every stage: each runner must get its own visualizer and
+    # logger (a fixed visualizer name gave later stages the first one's folder)
+    iterations = dict(cam=3, rw=3, seg=2)  # 24 images, batch 8; 2 iterations
+    for stage, count in iterations.items():
+        scalars = list((one_process_run / stage).glob('*/vis_data/scalars.json'))
+        assert len(scalars) == 1, (stage, scalars)
+        records = [json.loads(line) for line in scalars[0].read_text().splitlines()]
+        assert [r['step'] for r in records if 'loss' in r] == list(range(1, count + 1))
+        train_logs = [path for path in (one_process_run / stage).glob('*/*.log')
+                      if '(train)' in path.read_text()]
+        assert len(train_logs) == 1, (stage, train_logs)
 
 
 def test_sigkill_in_the_random_walk_then_rerun(one_process_run: Path, demo_root: Path,

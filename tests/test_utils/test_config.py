@@ -7,6 +7,7 @@ from mmengine.config import Config
 from mmwsss.engine.hooks.batch_info_hook import batch_info_line
 from mmwsss.engine.pipeline import is_pipeline_config
 from mmwsss.utils import launcher_world_size, load_config, resolve_batch_size
+from mmwsss.utils.config import sync_bn_to_bn
 from tests.conftest import REPO_ROOT
 
 CAM = 'configs/cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py'
@@ -105,3 +106,15 @@ def test_batch_info_line() -> None:
         '(15 epochs x 661)')
     assert batch_info_line(1, 8, 0.01, 20000) == (
         'total batch 8 = 1 process x 8 per process, lr 0.01, 20000 iterations')
+
+
+def test_sync_bn_becomes_bn_for_cpu_processes() -> None:
+    cfg = Config.fromfile(
+        str(REPO_ROOT / 'configs/seg/deeplabv3plus_r101-d8_4xb4-20k_voc12aug-pseudo-512x512.py'))
+    assert cfg.model.decode_head.norm_cfg.type == 'SyncBN'
+    model = sync_bn_to_bn(cfg.model)
+    for part in ('backbone', 'decode_head', 'auxiliary_head'):
+        assert model[part].norm_cfg == dict(type='BN', requires_grad=True), part
+    assert model.backbone.depth == 101 and cfg.model.backbone.norm_cfg.type == 'SyncBN'
+    assert sync_bn_to_bn([dict(type='SyncBN'), (dict(a=dict(type='GN')), )]) == [
+        dict(type='BN'), (dict(a=dict(type='GN')), )]

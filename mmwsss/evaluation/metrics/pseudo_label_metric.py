@@ -3,6 +3,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmengine.dist import get_dist_info
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmseg.registry import METRICS
@@ -57,6 +58,13 @@ class PseudoLabelMetric(BaseMetric):
     mIoU at each threshold and the best one (a diagnostic that uses the ground
     truth: the tuned threshold is not available without it).
 
+    Memory does not grow with the number of images: each rank adds every
+    image's confusion matrices (one, plus one per threshold) to running sums,
+    and only its last image is kept apart until the loop ends, since it may be
+    a copy that mmengine's ``DefaultSampler`` added to even out the ranks (rank
+    ``r`` of ``n`` scores images ``r, r + n, ...``; the ones past the dataset's
+    size, at most one per rank, are dropped as mmengine drops them).
+
     Returned keys: ``mIoU``, ``mPrecision``, ``mRecall``, ``aAcc``,
     ``IoU.{class}``, ``Precision.{class}``, ``Recall.{class}``; with a sweep
     also ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU``.
@@ -76,9 +84,11 @@ class PseudoLabelMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.bg_thresholds = [float(t) for t in (bg_thresholds or [])]
         self.ignore_index = ignore_index
+        self._total: Optional[dict] = None
+        self._last: Optional[dict] = None
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Accumulate confusion matrices of one batch."""
+        """Add the confusion matrices of one batch to the running sums."""
         num_classes = len(self.dataset_meta['classes'])
         for sample in data_samples:
             if 'gt_sem_seg' not in sample:
@@ -87,24 +97,56 @@ class PseudoLabelMetric(BaseMetric):
             gt = sample['gt_sem_seg']['data'][0]
             pred = sample['pred_sem_seg']['data'][0].to(gt.device)
             result = dict(confusion=confusion_matrix(pred, gt, num_classes,
-                                                     self.ignore_index))
+                                                     self.ignore_index), num_images=1)
             if self.bg_thresholds and 'pred_cams' in sample:
                 cams = sample['pred_cams']['data']
                 result['sweep'] = np.stack([
                     confusion_matrix(cam_pseudo_label(cams, t), gt, num_classes,
                                      self.ignore_index) for t in self.bg_thresholds
                 ])
-            self.results.append(result)
+            self._add(self._last)
+            self._last = result
+
+    def _add(self, result: Optional[dict]) -> None:
+        """Add one image's counts to this rank's running sums."""
+        if result is None:
+            return
+        if self._total is None:
+            self._total = dict(confusion=0, num_images=0, sweep=0, sweep_images=0)
+        self._total['confusion'] = self._total['confusion'] + result['confusion']
+        self._total['num_images'] += 1
+        if 'sweep' in result:
+            self._total['sweep'] = self._total['sweep'] + result['sweep']
+            self._total['sweep_images'] += 1
+
+    def evaluate(self, size: int) -> dict:
+        """Gather one summed entry per rank and score them.
+
+        Args:
+            size: Number of images of the dataset (padding copies excluded).
+
+        Returns:
+            The metrics of :meth:`compute_metrics` (with ``prefix``).
+        """
+        rank, world_size = get_dist_info()
+        count = (self._total or {}).get('num_images', 0) + (self._last is not None)
+        if self._last is not None and rank + (count - 1) * world_size < size:
+            self._add(self._last)
+        self.results = [self._total or dict(num_images=0)]
+        self._total = self._last = None
+        return super().evaluate(size)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Scores from the summed confusion matrices (none without results)."""
+        """Scores from the summed confusion matrices (none without images)."""
         logger = MMLogger.get_current_instance()
+        results = [r for r in results if r['num_images']]
         if not results:
             logger.info('no predictions to score (every image skipped?)')
             return {}
         class_names = self.dataset_meta['classes']
-        sweep = (sum(r['sweep'] for r in results)
-                 if self.bg_thresholds and all('sweep' in r for r in results) else None)
+        num_images = sum(r['num_images'] for r in results)
+        sweep = (sum(r['sweep'] for r in results) if self.bg_thresholds and sum(
+            r['sweep_images'] for r in results) == num_images else None)
         metrics = pseudo_label_metrics(sum(r['confusion'] for r in results), class_names,
                                        self.bg_thresholds, sweep)
         rows = ['class            IoU   Prec.  Recall'] + [

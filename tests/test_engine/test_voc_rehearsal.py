@@ -1,0 +1,86 @@
+"""The VOC pipeline configs themselves, end to end, on the VOC rehearsal dataset.
+
+``tools/train.py`` runs ``configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py``
+and ``configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x448.py`` under
+torchrun with two gloo processes on a dataset in the exact VOC 2012 + SBD layout
+(:mod:`mmwsss.datasets.voc_rehearsal`: 5 train, 11 (PSA) or 3 (EPS + PSA)
+more train_aug, 3 val images, VOC sizes). Only ``--cfg-options`` change the configs, those of
+:func:`mmwsss.engine.rehearsal.rehearsal_pipeline_options`: data root and
+workers, width w0.125, no ImageNet weights, one epoch or two iterations, small
+training crops and test scales.
+
+Every stage must write its outputs: checkpoints, CAMs, affinity labels, random
+walk pseudo labels of train and train_aug, segmentation metrics; and each
+training stage's log must state the recipe's total batch, split over the two
+processes.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
+from mmwsss.engine.rehearsal import rehearsal_pipeline_options
+from tests.conftest import REPO_ROOT, free_port
+
+PSA = REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py'
+EPS_PSA = REPO_ROOT / 'configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x448.py'
+# train_aug images: with drop_last, CAM's total batch 16 needs 16 for one full
+# batch of 8 per process; EPS and AffinityNet (8) need 8
+DATA = {PSA: VOCRehearsalConfig(num_train=5, num_sbd=11, num_val=3),
+        EPS_PSA: VOCRehearsalConfig(num_train=5, num_sbd=3, num_val=3)}
+TOTAL_BATCH = dict(cam=16, eps=8, rw=8, seg=16)
+"""The recipe's total batch of each training stage, over the 2 processes."""
+
+
+def _count(folder: Path) -> int:
+    return len(list(folder.iterdir())) if folder.is_dir() else 0
+
+
+@pytest.mark.parametrize('pipeline', [PSA, EPS_PSA], ids=['psa', 'eps_psa'])
+def test_voc_pipeline_end_to_end_two_processes(pipeline: Path, tmp_path: Path) -> None:
+    voc_root, work_dir, data = tmp_path / 'voc_rehearsal', tmp_path / 'work', DATA[pipeline]
+    generate_voc_rehearsal(str(voc_root), seed=0, config=data)
+    command = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+               f'--master_port={free_port()}', 'tools/train.py', str(pipeline),
+               '--work-dir', str(work_dir), '--launcher', 'pytorch',
+               '--cfg-options'] + rehearsal_pipeline_options(str(pipeline), str(voc_root))
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+
+    classifier = 'eps' if pipeline == EPS_PSA else 'cam'
+    train, train_aug = data.num_train, data.num_train + data.num_sbd
+    expected: Dict[str, int] = {
+        f'{classifier}/cams': train, f'{classifier}/cam_pseudo_labels': train,
+        f'{classifier}_train_aug/cams': train_aug,
+        f'{classifier}_train_aug/cam_pseudo_labels': train_aug,
+        'affinity_labels/scores': train_aug, 'rw/rw_pseudo_labels': train,
+        'rw_train_aug/rw_pseudo_labels': train_aug}
+    assert {folder: _count(work_dir / folder) for folder in expected} == expected
+    summary = json.loads((work_dir / 'pipeline_summary.json').read_text())
+    assert summary['world_size'] == 2
+    assert [s['name'] for s in summary['stages']] == [
+        classifier, f'{classifier}_train_aug', 'affinity_labels', 'rw', 'rw_train_aug',
+        'seg']
+    for stage in summary['stages']:
+        for step in stage['steps']:
+            assert (work_dir / stage['name'] / f'done_{step}.json').is_file()
+    for stage in (classifier, 'rw', 'seg'):
+        assert (work_dir / stage / 'last_checkpoint').is_file(), stage
+        total = TOTAL_BATCH[stage]
+        line = f'total batch {total} = 2 processes x {total // 2} per process'
+        logs = [p.read_text() for p in (work_dir / stage).glob('*/*.log')]
+        assert sum(line in log for log in logs) == 1, (stage, line)
+    cam_metrics = json.loads((work_dir / classifier / 'cam_metrics.json').read_text())
+    assert 0 <= cam_metrics['mIoU'] <= 100 and 'best_bg_threshold' in cam_metrics
+    rw_metrics = json.loads((work_dir / 'rw/rw_metrics.json').read_text())
+    assert rw_metrics['rw_pseudo_labels']['num_images'] == train
+    seg_metrics = json.loads((work_dir / 'seg/seg_metrics.json').read_text())
+    assert 0 <= seg_metrics['mIoU'] <= 100
+    assert (work_dir / 'leaderboard.md').is_file()
