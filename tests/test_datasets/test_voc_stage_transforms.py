@@ -27,11 +27,11 @@ CONFIGS = {
     'affinity': 'configs/psa/affinitynet_wideresnet38_1xb8-8e_voc12aug-448x448.py',
 }
 ORDER = {
-    'cam': ['LoadImageFromFile', 'RandomResize', 'RandomFlip', 'RandomColorJitter',
+    'cam': ['LoadWSSSImage', 'RandomResize', 'RandomFlip', 'RandomColorJitter',
             'RandomCropPad', 'PackWSSSInputs'],
-    'eps': ['LoadImageFromFile', 'LoadSaliencyMap', 'RandomResize', 'SegFieldsRandomFlip',
+    'eps': ['LoadWSSSImage', 'LoadSaliencyMap', 'RandomResize', 'SegFieldsRandomFlip',
             'RandomColorJitter', 'RandomCropPad', 'PackWSSSInputs'],
-    'affinity': ['LoadImageFromFile', 'LoadAffinityScores', 'RandomColorJitter',
+    'affinity': ['LoadWSSSImage', 'LoadAffinityScores', 'RandomColorJitter',
                  'RandomCropPad', 'SegFieldsRandomFlip', 'AffinityLabelFromScores',
                  'PackWSSSInputs'],
 }

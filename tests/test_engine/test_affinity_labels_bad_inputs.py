@@ -41,11 +41,13 @@ def test_broken_input_is_named_and_rerun_finishes(demo_root: Path, fake_cams: Pa
     original = target.read_bytes()
     damage(target)
     with pytest.raises(error, match=f"{kind}.*'{broken.img_id}'.*{target}"):
-        make_affinity_labels(jobs, rank=0, world_size=1, progress=False)
+        # in this process, in order: the images before the broken one are written
+        make_affinity_labels(jobs, rank=0, world_size=1, num_workers=1, progress=False)
     written = sorted((tmp_path / 'out').iterdir())
     assert [p.stem for p in written] == [job.img_id for job in jobs[:3]]
     for path in written:  # complete files, no temporaries
         assert load_affinity_scores(path)[0].shape[0] >= 2
     target.write_bytes(original)
-    assert make_affinity_labels(jobs, rank=0, world_size=1, progress=False) == 3
+    assert make_affinity_labels(jobs, rank=0, world_size=1, num_workers=1,
+                                progress=False) == 3
     assert len(list((tmp_path / 'out').iterdir())) == 6
