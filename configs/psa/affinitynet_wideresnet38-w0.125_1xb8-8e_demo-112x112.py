@@ -3,8 +3,9 @@
 # backbone from ImageNet weights; the demo has none, so it starts from the demo
 # CAM network (trained from scratch on the same images), the closest thing to
 # a pre-trained backbone here; BN stays frozen at its statistics and conv1a/b2
-# are frozen, as in PSA. The random walk also writes RW + dense-CRF labels and
-# affinity pictures.
+# are frozen, as in PSA. The random walk also writes RW + dense-CRF labels,
+# affinity pictures and the affinities themselves (to tune the walk with
+# tools/sweep_random_walk.py).
 # Demo values that differ from PSA's (see configs/psa/README.md for the sweeps):
 # - lr 0.1 instead of 0.01: 300 iterations in all instead of PSA's 10,600;
 # - random-walk background alpha 1 (PSA 16), rescaled to the demo CAMs as the
@@ -39,5 +40,7 @@ custom_hooks = [
         metrics_file='rw_metrics.json',
         overlay_dir='rw_overlays',
         affinity_dir='affinity_pictures'),
+    # rw_affinities/{id}.npz, for tools/sweep_random_walk.py
+    dict(type='SaveWalkAffinityHook'),
     dict(type='RandomWalkHook'),
 ]

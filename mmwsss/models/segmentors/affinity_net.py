@@ -48,7 +48,9 @@ class AffinityNet(WSSSSegmentor):
     - ``pred_rw_scores``: (C + 1, h, w) propagated scores at the feature
       resolution;
     - ``pred_affinity``: (1, h, w) each position's mean affinity to its
-      radius neighbours (low next to boundaries), for pictures.
+      radius neighbours (low next to boundaries), for pictures;
+    - ``pred_pair_affinity``: the (K, P) pair affinities the walk used (a
+      tensor field, stored by ``SaveWalkAffinityHook`` for re-walking).
 
     Args:
         backbone: Backbone config (levels at one output stride, e.g.
@@ -122,6 +124,7 @@ class AffinityNet(WSSSSegmentor):
             sample.pred_rw_scores = PixelData(data=scores)
             sample.pred_affinity = PixelData(data=mean_neighbour_affinity(
                 affinity, feat_height, feat_width, self.decode_head.radius)[None])
+            sample.set_field(affinity, 'pred_pair_affinity', field_type='data')
             if cfg['crf']:
                 sample.pred_crf_sem_seg = PixelData(
                     data=self._crf_label(sample, image_scores)[None])
