@@ -32,8 +32,9 @@ from tqdm import tqdm
 
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset, read_label_png
 from mmwsss.evaluation.folder_evaluation import read_split
-from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
+from mmwsss.evaluation.segmentation_scores import segmentation_scores
 from mmwsss.ops.crf import crf_refine_label
+from mmwsss.ops.random_walk import channel_argmax
 from mmwsss.ops.random_walk_sweep import random_walk_sweep
 from mmwsss.utils import load_cams, save_json
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
@@ -117,21 +118,45 @@ def image_confusions(affinity_path: str, gt_path: str, img_path: str,
     cams = torch.from_numpy(cams)
     affinity = stored['affinity']
     common = dict(radius=stored['radius'], stride=stored['stride'])
-    confusions = {}
     if crf_settings is None:
         walks = [random_walk_sweep(cams, affinity, alphas, betas, iters, **common)]
     else:
         image = np.ascontiguousarray(mmcv.imread(img_path, channel_order='rgb'))
         walks = [random_walk_sweep(cams, affinity, [alpha], [beta], [num_iters], **common)
                  for alpha, beta, num_iters in crf_settings]
+    settings, labels = [], []
     for walk in walks:
-        for setting, scores, channel_labels in walk:
+        for batch_settings, scores, channel_labels in walk:
             if crf_settings is None:
-                index = scores.argmax(dim=0)
+                index = channel_argmax(scores)
             else:
-                index = torch.from_numpy(crf_refine_label(image, scores.numpy()))
-            confusions[setting] = confusion_matrix(channel_labels[index], gt, num_labels)
-    return confusions
+                index = torch.stack([torch.from_numpy(crf_refine_label(image, item.numpy()))
+                                     for item in scores])
+            settings += batch_settings
+            labels.append(channel_labels[index])
+    return dict(zip(settings, stacked_confusions(torch.cat(labels), gt, num_labels)))
+
+
+def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int) -> np.ndarray:
+    """Confusion matrices of several label maps of one image at once.
+
+    Args:
+        labels: Long tensor (S, H, W), values 0..num_labels-1.
+        gt: Ground truth (H, W); 255 is ignored.
+        num_labels: C + 1.
+
+    Returns:
+        (S, C + 1, C + 1) int64 counts, rows ground truth, columns prediction.
+    """
+    gt_t = torch.from_numpy(gt.astype(np.int64)).reshape(-1)
+    keep = gt_t != 255
+    if keep.any() and int(gt_t[keep].max()) >= num_labels:
+        raise ValueError(f'ground-truth values must be below {num_labels} (or 255)')
+    num_maps = labels.shape[0]
+    codes = (torch.arange(num_maps)[:, None] * num_labels**2 + gt_t[keep] * num_labels +
+             labels.reshape(num_maps, -1)[:, keep])
+    counts = torch.bincount(codes.reshape(-1), minlength=num_maps * num_labels**2)
+    return counts.reshape(num_maps, num_labels, num_labels).numpy()
 
 
 def _image_confusions_star(task: tuple) -> Dict[Setting, np.ndarray]:

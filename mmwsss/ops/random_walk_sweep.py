@@ -5,7 +5,7 @@ the background exponent alpha, so for each beta one walk propagates the
 background maps of every alpha and the CAMs of the present classes together,
 and the walk to the largest t passes through every smaller t of the grid.
 """
-from typing import Iterator, Sequence, Tuple
+from typing import Iterator, List, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -22,16 +22,15 @@ def random_walk_sweep(cams: Tensor,
                       betas: Sequence[float],
                       iters: Sequence[int],
                       radius: int = 5,
-                      stride: int = 8) -> Iterator[Tuple[Setting, Tensor, Tensor]]:
+                      stride: int = 8) -> Iterator[Tuple[List[Setting], Tensor, Tensor]]:
     """Yield the random-walk scores of one image for every setting of a grid.
 
-    For each ``(alpha, beta, t)``, ``channel_labels[scores.argmax(0)]`` are
-    the labels of
-    :func:`~mmwsss.ops.random_walk.random_walk_input` (background exponent
-    alpha), :func:`~mmwsss.ops.random_walk.random_walk` (beta, t steps),
-    upsampling and argmax, as ``AffinityNet.predict`` computes them; only
-    the channels of the background and the present classes are walked (the
-    others are zero and never win the argmax).
+    For each ``(alpha, beta, t)``, ``channel_labels[channel_argmax(scores)]``
+    are the labels of :func:`~mmwsss.ops.random_walk.random_walk_input`
+    (background exponent alpha), :func:`~mmwsss.ops.random_walk.random_walk`
+    (beta, t steps), upsampling and argmax, as ``AffinityNet.predict``
+    computes them; only the channels of the background and the present
+    classes are walked (the others are zero and never win the argmax).
 
     Args:
         cams: Normalised CAMs (C, H, W), zero for absent classes.
@@ -44,11 +43,11 @@ def random_walk_sweep(cams: Tensor,
         stride: Output stride of the features.
 
     Yields:
-        ``((alpha, beta, t), scores, channel_labels)`` for every setting
-        (betas outer, then t ascending, then alphas): ``scores`` (1 + M, H, W)
-        at the image size, for the background and the M present classes,
-        and ``channel_labels`` long (1 + M,), their label values (0, then
-        the present classes 1..C).
+        For each beta: ``(settings, scores, channel_labels)``: the S
+        settings ``(alpha, beta, t)`` (t ascending, then alphas), their
+        scores (S, 1 + M, H, W) at the image size for the background and the
+        M present classes, and ``channel_labels`` long (1 + M,), the label
+        values of these channels (0, then the present classes 1..C).
     """
     if cams.dim() != 3:
         raise ValueError(f'cams must be (C, H, W), got shape {tuple(cams.shape)}')
@@ -66,12 +65,14 @@ def random_walk_sweep(cams: Tensor,
         with single_intra_op_thread():
             transition_t = random_walk_transition(affinity, height, width, beta, radius)
         walked, done = columns, 0
+        settings, maps = [], []
         for num_iters in sorted(iters):
             walked = propagate(transition_t, walked, num_iters - done)
             done = num_iters
-            maps = walked.t().reshape(-1, height, width)
+            walked_maps = walked.t().reshape(-1, height, width)
             for index, alpha in enumerate(alphas):
-                scores = torch.cat([maps[index:index + 1], maps[num_alphas:]])
-                yield ((alpha, beta, num_iters),
-                       random_walk_scores_to_image(scores, image_size, stride),
-                       channel_labels)
+                settings.append((alpha, beta, num_iters))
+                maps.append(torch.cat([walked_maps[index:index + 1],
+                                       walked_maps[num_alphas:]]))
+        yield (settings, random_walk_scores_to_image(torch.stack(maps), image_size, stride),
+               channel_labels)

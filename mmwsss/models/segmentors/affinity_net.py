@@ -17,7 +17,7 @@ from torch import Tensor
 from mmwsss.models.segmentors.wsss_segmentor import WSSSSegmentor
 from mmwsss.ops.affinity import mean_neighbour_affinity
 from mmwsss.ops.crf import crf_refine_label
-from mmwsss.ops.random_walk import (random_walk, random_walk_input,
+from mmwsss.ops.random_walk import (channel_argmax, random_walk, random_walk_input,
                                     random_walk_scores_to_image)
 
 """Random-walk settings of PSA (SPEC section 5); ``crf`` adds the "+dCRF" labels."""
@@ -133,7 +133,7 @@ class AffinityNet(WSSSSegmentor):
                 radius=self.decode_head.radius)
             image_scores = random_walk_scores_to_image(scores, (height, width),
                                                        cfg['stride'])
-            sample.pred_sem_seg = PixelData(data=image_scores.argmax(dim=0)[None])
+            sample.pred_sem_seg = PixelData(data=channel_argmax(image_scores)[None])
             sample.pred_rw_scores = PixelData(data=scores)
             sample.pred_affinity = PixelData(data=mean_neighbour_affinity(
                 affinity, feat_height, feat_width, self.decode_head.radius)[None])
