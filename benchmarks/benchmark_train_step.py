@@ -65,11 +65,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     total = args.iters + args.warmup + 1
     with tempfile.TemporaryDirectory() as tmp:
+        # one epoch of ``total`` batches of 16
         generate_demo_dataset(osp.join(tmp, 'data'), seed=0,
                               config=DemoDatasetConfig(num_train=16 * total, num_val=0))
         options = {
             'train_dataloader.dataset.data_root': osp.join(tmp, 'data'),
-            'train_cfg': dict(type='IterBasedTrainLoop', max_iters=total, val_interval=10**6),
+            'train_cfg.max_epochs': 1,
             'param_scheduler': [], 'val_dataloader': None, 'val_cfg': None,
             'val_evaluator': None, 'test_dataloader': None, 'test_cfg': None,
             'test_evaluator': None, 'default_hooks.checkpoint': None,
