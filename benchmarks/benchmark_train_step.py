@@ -7,8 +7,8 @@ by side in one process, at the default torch thread count:
 - ``runner``: ``Runner.train()`` (data loader with the config's workers, hooks,
   logging), time per iteration measured by a hook between the ends of
   consecutive iterations, after ``--warmup`` iterations;
-- ``train_step``: ``model.train_step(batch, optim_wrapper)`` on batches loaded
-  beforehand;
+- ``train_step``: ``model.train_step(batch, optim_wrapper)`` on the batches
+  the runner loaded;
 - ``plain``: data preprocessor, forward, ``parse_losses``, ``zero_grad``,
   ``backward``, ``step`` on the same preloaded batches.
 
@@ -38,16 +38,18 @@ CONFIG = 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
 
 
 class IterTimer(Hook):
-    """Record the time at the end of every training iteration."""
+    """Record the time at the end of every training iteration, and its batch."""
 
     priority = 'LOWEST'
 
     def __init__(self) -> None:
         self.times: List[float] = []
+        self.batches: List[dict] = []
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         self.times.append(time.perf_counter())
+        self.batches.append(data_batch)
 
 
 def seconds_per_iter(times: List[float], warmup: int) -> float:
@@ -85,7 +87,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         runner_seconds = seconds_per_iter(timer.times, args.warmup)
 
         model, optim_wrapper = runner.model, runner.optim_wrapper
-        batches = [batch for _, batch in zip(range(total), runner.train_dataloader)]
+        batches = timer.batches  # the runner's own batches, no second data loader
         model.train()
         start_times = []
         for batch in batches:

@@ -140,10 +140,9 @@ def _stencil_weights(affinity: Tensor, height: int, width: int,
         Tuple ``(weights, valid, displacement)``: ``weights`` (B, N, S) with
         ``weights[b, j, s] = W[j + displacement[s], j]`` (0 where ``valid``
         is False; 1 for the self-loop), ``valid`` bool (N, S),
-        ``displacement`` long (S,) sorted
-        ascending: the flat displacements ``dy * w + dx`` of the
-        ``S = 2 K + 1`` stencil offsets (the radius offsets, their opposites
-        and 0 for the self-loop of weight 1).
+        ``displacement`` long (S,) sorted ascending: the flat displacements
+        ``dy * w + dx`` of the ``S = 2 K + 1`` stencil offsets (the radius
+        offsets, their opposites and 0 for the self-loop).
     """
     batch = affinity.shape[0]
     margin = radius - 1

@@ -1,5 +1,8 @@
 """AffinityNet: pixel affinities learnt from CAM-derived labels, and the random walk."""
+import ctypes
 import os
+import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import List, Optional, Sequence, Set, Tuple
@@ -171,10 +174,26 @@ class AffinityNet(WSSSSegmentor):
         if workers == 0:
             return None
         if getattr(self, '_crf_executor', None) is None:
-            self._crf_executor = ProcessPoolExecutor(workers, mp_context=get_context('spawn'))
+            self._crf_executor = ProcessPoolExecutor(
+                workers, mp_context=get_context('spawn'), initializer=_end_with_parent,
+                initargs=(os.getpid(), ))
             self._crf_pending: Set[Future] = set()
             self._crf_max_pending = 2 * workers
         return self._crf_executor
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """CRF pool initializer: end the worker when its parent process ends.
+
+    A parent killed with SIGKILL cannot shut its pool down; on Linux the
+    kernel then kills the workers (``PR_SET_PDEATHSIG``), so no orphan keeps
+    running or holds the parent's output pipes.
+    """
+    if sys.platform.startswith('linux'):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(0)
 
 
 def crf_label_of_image(img_path: str, image_scores: np.ndarray) -> np.ndarray:
