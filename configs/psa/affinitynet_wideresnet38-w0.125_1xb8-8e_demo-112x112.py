@@ -26,7 +26,10 @@ model = dict(
         init_cfg=dict(
             type='Pretrained', checkpoint=cam_checkpoint, prefix='backbone.')),
     decode_head=dict(in_channels=(64, 128, 512)),
-    test_cfg=dict(bg_alpha=1, beta=16, num_iters=16, crf=True))
+    # crf_workers=0: the demo's CRF runs in the test loop, so a killed run has
+    # written both label files of exactly the images it finished (its resume
+    # test counts them); the default (None) runs it in a pool on every core
+    test_cfg=dict(bg_alpha=1, beta=16, num_iters=16, crf=True, crf_workers=0))
 optim_wrapper = dict(optimizer=dict(lr=0.1))
 default_hooks = dict(checkpoint=dict(interval=8))
 custom_hooks = [
