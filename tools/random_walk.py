@@ -4,13 +4,17 @@ Runs the config's test loop on CHECKPOINT: for every image of the test dataset
 the random walk propagates its CAMs (``data_prefix['cam_path']``) with the
 predicted affinities. Writes ``{work_dir}/rw_pseudo_labels/{id}.png`` (and
 ``rw_crf_pseudo_labels`` with ``--crf``) and, when the dataset has ground
-truth, ``{work_dir}/rw_metrics.json``. Images already written are skipped, so
+truth, ``{work_dir}/rw_metrics.json``; with ``--save-affinity`` (or a
+``SaveWalkAffinityHook`` in the config) also each image's affinities,
+``{work_dir}/rw_affinities/{id}.npz``, which ``tools/sweep_random_walk.py``
+re-walks for other settings without the network. Images already written are skipped, so
 an interrupted run resumes; the metrics always cover every image.
 
 Examples::
 
     python tools/random_walk.py CONFIG CHECKPOINT
     python tools/random_walk.py CONFIG CHECKPOINT --crf       # also RW + dense CRF
+    python tools/random_walk.py CONFIG CHECKPOINT --save-affinity  # for tools/sweep_random_walk.py
     torchrun --nproc_per_node=2 tools/random_walk.py CONFIG CHECKPOINT --launcher pytorch
 """
 import argparse
@@ -24,6 +28,7 @@ from mmwsss.utils import load_config
 
 SAVE_HOOK = 'SavePseudoLabelHook'
 CRF_FIELD, CRF_DIR = 'pred_crf_sem_seg', 'rw_crf_pseudo_labels'
+AFFINITY_HOOK, AFFINITY_DIR = 'SaveWalkAffinityHook', 'rw_affinities'
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,6 +39,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='folder for logs and outputs')
     parser.add_argument('--crf', action='store_true',
                         help=f'also refine the labels with the dense CRF ({CRF_DIR})')
+    parser.add_argument('--save-affinity', action='store_true',
+                        help=f'also store each image\'s affinities in {AFFINITY_DIR}')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. model.test_cfg.beta=10')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -59,6 +66,9 @@ def main() -> None:
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, crf=True)
         for hook in save_hooks:
             hook['label_dirs'] = dict(hook.get('label_dirs') or {}, **{CRF_FIELD: CRF_DIR})
+    if args.save_affinity and not any(hook.get('type') == AFFINITY_HOOK
+                                      for hook in cfg.custom_hooks):
+        cfg.custom_hooks.append(dict(type=AFFINITY_HOOK, out_dir=AFFINITY_DIR))
     runner = Runner.from_cfg(cfg)
     runner.test()
     for hook in save_hooks:

@@ -3,8 +3,9 @@
 # backbone from ImageNet weights; the demo has none, so it starts from the demo
 # CAM network (trained from scratch on the same images), the closest thing to
 # a pre-trained backbone here; BN stays frozen at its statistics and conv1a/b2
-# are frozen, as in PSA. The random walk also writes RW + dense-CRF labels and
-# affinity pictures.
+# are frozen, as in PSA. The random walk also writes RW + dense-CRF labels,
+# affinity pictures and the affinities themselves (to tune the walk with
+# tools/sweep_random_walk.py).
 # Demo values that differ from PSA's (see configs/psa/README.md for the sweeps):
 # - SGD with momentum 0.9 at lr 0.1, ten times PSA's step (momentum 5e-4 at
 #   lr 0.1): 300 iterations in all instead of PSA's 10,576;
@@ -26,7 +27,10 @@ model = dict(
         init_cfg=dict(
             type='Pretrained', checkpoint=cam_checkpoint, prefix='backbone.')),
     decode_head=dict(in_channels=(64, 128, 512)),
-    test_cfg=dict(bg_alpha=1, beta=16, num_iters=16, crf=True))
+    # crf_workers=0: the demo's CRF runs in the test loop, so a killed run has
+    # written both label files of exactly the images it finished (its resume
+    # test counts them); the default (None) runs it in a pool on every core
+    test_cfg=dict(bg_alpha=1, beta=16, num_iters=16, crf=True, crf_workers=0))
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=0.9))
 param_scheduler = [
     dict(
@@ -50,5 +54,7 @@ custom_hooks = [
         metrics_file='rw_metrics.json',
         overlay_dir='rw_overlays',
         affinity_dir='affinity_pictures'),
+    # rw_affinities/{id}.npz, for tools/sweep_random_walk.py
+    dict(type='SaveWalkAffinityHook'),
     dict(type='RandomWalkHook'),
 ]

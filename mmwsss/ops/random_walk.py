@@ -1,4 +1,4 @@
-"""Random walk with AffinityNet affinities (SPEC section 5).
+"""Random walk with AffinityNet affinities (PSA pseudo-label synthesis).
 
 The affinity graph of an ``h x w`` feature map has ``N = h * w`` nodes: the
 radius pairs of :mod:`~mmwsss.ops.pair_indices` with their affinity ``W_ij``
@@ -8,8 +8,11 @@ walk propagates the class scores as ``v <- v @ T`` (``v`` is ``(C + 1) x N``)
 ``t`` times.
 
 :func:`random_walk` takes the ``t`` steps with a sparse ``T`` (``2 K P + N``
-non-zeros): O(N k) memory and O(t N k) time, with k = 2 K + 1 = 69 for
-radius 5. :func:`random_walk_dense` is the official formulation (dense ``T``
+non-zeros, built straight from the stencil of each node's 2 K + 1
+neighbours): O(N k) memory and O(t N k) time, with k = 2 K + 1 = 69 for
+radius 5. On CPU the steps run without any per-step parallel region (see
+:func:`propagate`), so the walk keeps its speed when other processes hold
+cores. :func:`random_walk_dense` is the official formulation (dense ``T``
 squared ``log2(t)`` times), kept as a reference for tests and benchmarks.
 
 ``v @ T`` replaces each node's score by a weighted average of its neighbours'
@@ -20,13 +23,21 @@ over nodes is not preserved.
 """
 import math
 import warnings
-from typing import Tuple
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from typing import Iterator, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .pair_indices import pair_indices
+from .pair_indices import from_grid_size, pair_indices, radius_offsets
+
+# Channels of one CPU task of :func:`propagate`: at most this many, in blocks of
+# CHANNEL_BLOCK (zero-padded), the widths the CPU sparse kernel vectorises.
+MAX_TASK_CHANNELS = 16
+CHANNEL_BLOCK = 4
 
 
 def affinity_graph(affinity: Tensor,
@@ -115,19 +126,86 @@ def _compute_dtype(*tensors: Tensor) -> torch.dtype:
     return torch.float32
 
 
-def _sparse_transition_transposed(affinity: Tensor, height: int, width: int,
-                                  beta: float, radius: int,
-                                  dtype: torch.dtype) -> Tensor:
-    """Return ``T^T`` as a sparse CSR matrix, so that ``v @ T == (T^T @ v^T)^T``.
-
-    ``A = W ** beta``, its column sums and ``T = A / A.sum(0)`` are computed in
-    float64 and rounded once to ``dtype``. Computed in float32 instead, every
-    column sum of ``T`` would be off by up to ~1e-7 relative, the same at
-    every step, which 256 steps compound (measured on a nearly diagonal
-    ``T``: 1.7e-5 instead of 1.1e-5 off the float64 walk).
+def _stencil_weights(affinity: Tensor, height: int, width: int,
+                     radius: int) -> Tuple[Tensor, Tensor, Tensor]:
+    """Lay the affinity graph out as a stencil: every node's neighbours.
 
     Args:
-        affinity: Pair affinities (B, K, P).
+        affinity: Pair weights (B, K, P) (affinities, or their powers).
+        height: Map height h.
+        width: Map width w.
+        radius: Pair radius r.
+
+    Returns:
+        Tuple ``(weights, valid, displacement)``: ``weights`` (B, N, S) with
+        ``weights[b, j, s] = W[j + displacement[s], j]`` (0 where ``valid``
+        is False; 1 for the self-loop), ``valid`` bool (N, S),
+        ``displacement`` long (S,) sorted ascending: the flat displacements
+        ``dy * w + dx`` of the ``S = 2 K + 1`` stencil offsets (the radius
+        offsets, their opposites and 0 for the self-loop).
+    """
+    batch = affinity.shape[0]
+    margin = radius - 1
+    rows, cols = from_grid_size(height, width, radius)
+    offsets = radius_offsets(radius)
+    if affinity.shape[1:] != (len(offsets), rows * cols):
+        raise ValueError(
+            f'affinity of shape {tuple(affinity.shape)} does not match a '
+            f'{height} x {width} map with radius {radius}: expected (..., '
+            f'{len(offsets)}, {rows * cols})')
+    if not rows * cols:
+        offsets = []
+    forward = affinity.new_zeros(batch, len(offsets), height + 2 * margin,
+                                 width + 2 * margin)
+    forward_valid = torch.zeros(len(offsets), height + 2 * margin, width + 2 * margin,
+                                dtype=torch.bool, device=affinity.device)
+    inner = (slice(margin, margin + rows), slice(2 * margin, 2 * margin + cols))
+    forward[(slice(None), slice(None)) + inner] = affinity.reshape(
+        batch, len(offsets), rows, cols)
+    forward_valid[(slice(None), ) + inner] = True
+    stencil = {(0, 0): (affinity.new_ones(batch, height, width),
+                        torch.ones(height, width, dtype=torch.bool,
+                                   device=affinity.device))}
+    crop = (slice(margin, margin + height), slice(margin, margin + width))
+    for index, (dy, dx) in enumerate(offsets):
+        # the pair (p, p + o) seen from p: neighbour p + o, weight a[p]
+        stencil[(dy, dx)] = (forward[(slice(None), index) + crop],
+                             forward_valid[(index, ) + crop])
+        # seen from q = p + o: neighbour q - o, weight a[q - o]
+        shifted = (slice(margin - dy, margin - dy + height),
+                   slice(margin - dx, margin - dx + width))
+        stencil[(-dy, -dx)] = (forward[(slice(None), index) + shifted],
+                               forward_valid[(index, ) + shifted])
+    order = sorted(stencil)  # (dy, dx) order = order of dy * w + dx, as |dx| < w / 2
+    weights = torch.stack([stencil[key][0] for key in order], dim=-1)
+    valid = torch.stack([stencil[key][1] for key in order], dim=-1)
+    displacement = torch.tensor([dy * width + dx for dy, dx in order],
+                                device=affinity.device)
+    return (weights.reshape(batch, height * width, len(order)),
+            valid.reshape(height * width, len(order)), displacement)
+
+
+def random_walk_transition(affinity: Tensor,
+                           height: int,
+                           width: int,
+                           beta: float = 8.0,
+                           radius: int = 5,
+                           dtype: torch.dtype = torch.float32) -> Tensor:
+    """Return ``T^T`` as a sparse CSR matrix, so that ``v @ T == (T^T @ v^T)^T``.
+
+    Built straight from the stencil of each node's neighbours (the radius
+    offsets, their opposites and the node itself, in the order of their
+    flat displacement, so each row's columns come out sorted): no sort,
+    O(N k) time and memory. ``A = W ** beta``, its column sums and
+    ``T = A / A.sum(0)`` are computed in float64 and rounded once to
+    ``dtype``. Computed in float32 instead, every column sum of ``T`` would
+    be off by up to ~1e-7 relative, the same at every step, which 256 steps
+    compound (measured on a nearly diagonal ``T``: 1.7e-5 instead of 1.1e-5
+    off the float64 walk). The indices are int32 on CPU (the index type of
+    the CPU sparse kernel, so no step converts them), int64 elsewhere.
+
+    Args:
+        affinity: Pair affinities (K, P) or (B, K, P).
         height: Map height h.
         width: Map width w.
         beta: Exponent applied to the affinities.
@@ -136,22 +214,147 @@ def _sparse_transition_transposed(affinity: Tensor, height: int, width: int,
 
     Returns:
         Sparse CSR tensor (B N, B N), ``N = h * w``, block diagonal over the
-        batch, with entry ``(j, i) = T[i, j] = A[i, j] / sum_i' A[i', j]``.
+        batch, on the device of ``affinity``, with entry
+        ``(j, i) = T[i, j] = A[i, j] / sum_i' A[i', j]`` and ``2 K P + N``
+        entries per image.
     """
-    indices, values = affinity_graph(
-        affinity.to(torch.float64), height, width, radius)
-    values = values.pow(beta)
-    rows, cols = indices
-    num_nodes = affinity.shape[0] * height * width
-    column_sums = values.new_zeros(num_nodes).index_add_(0, cols, values)
-    transition_t = torch.sparse_coo_tensor(
-        torch.stack([cols, rows]), (values / column_sums[cols]).to(dtype),
-        (num_nodes, num_nodes),
-        check_invariants=False).coalesce()
+    if affinity.dim() == 2:
+        affinity = affinity.unsqueeze(0)
+    if affinity.dim() != 3:
+        raise ValueError(f'affinity must be (K, P) or (B, K, P), got shape '
+                         f'{tuple(affinity.shape)}')
+    batch = affinity.shape[0]
+    num_nodes = height * width
+    powered, valid, displacement = _stencil_weights(
+        affinity.to(torch.float64).pow(beta), height, width, radius)
+    transition = (powered / powered.sum(dim=2, keepdim=True)).to(dtype)
+    keep = valid.reshape(-1).nonzero().squeeze(1)
+    values = transition.reshape(batch, -1)[:, keep].reshape(-1)
+    nodes = torch.arange(num_nodes, device=affinity.device)
+    columns = (nodes[:, None] + displacement).reshape(-1)[keep]
+    base = torch.arange(batch, device=affinity.device)[:, None] * num_nodes
+    columns = (base + columns).reshape(-1)
+    counts = valid.sum(dim=1).repeat(batch)
+    crow = torch.cat([counts.new_zeros(1), counts.cumsum(0)])
+    index_dtype = torch.int32 if affinity.device.type == 'cpu' else torch.int64
     with warnings.catch_warnings():
         # torch warns once per process that sparse CSR support is in beta.
         warnings.filterwarnings('ignore', message='Sparse CSR tensor support')
-        return transition_t.to_sparse_csr()
+        return torch.sparse_csr_tensor(
+            crow.to(index_dtype), columns.to(index_dtype), values,
+            (batch * num_nodes, batch * num_nodes), check_invariants=False)
+
+
+def channel_chunks(channels: int) -> Tuple[int, int]:
+    """Split the score channels into the tasks of :func:`propagate`.
+
+    The split depends on the number of channels only, never on the thread
+    count, so every thread count computes the same numbers.
+
+    Args:
+        channels: Number of score channels.
+
+    Returns:
+        ``(num_chunks, chunk_width)``: ``ceil(channels / 16)`` chunks of the
+        same width, a multiple of 4 (21 channels: 2 chunks of 12, the last 3
+        columns zero padding).
+    """
+    num_chunks = max(math.ceil(channels / MAX_TASK_CHANNELS), 1)
+    width = CHANNEL_BLOCK * math.ceil(channels / (num_chunks * CHANNEL_BLOCK))
+    return num_chunks, width
+
+
+@contextmanager
+def single_intra_op_thread(enabled: bool = True) -> Iterator[None]:
+    """Run the calling thread's torch CPU ops on one intra-op thread.
+
+    Small CPU ops gain little from threads, and each parallel region ends in
+    a barrier that waits a whole scheduler time slice when another process
+    holds a core. The torch thread count is restored on exit.
+
+    Args:
+        enabled: False makes this a no-op (e.g. for CUDA tensors).
+    """
+    previous = torch.get_num_threads()
+    if enabled:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if enabled:
+            torch.set_num_threads(previous)
+
+
+def _walk_steps(transition_t: Tensor, scores: Tensor, num_iters: int) -> Tensor:
+    """Take ``num_iters`` steps ``scores <- T^T @ scores`` in two buffers.
+
+    On CPU each step is one sparse-dense product written into the other
+    buffer (``addmm`` with ``beta=0`` does not read it), so no step allocates,
+    zero-fills or copies.
+    """
+    if scores.device.type != 'cpu':
+        for _ in range(num_iters):
+            scores = transition_t @ scores
+        return scores
+    scores = scores.clone(memory_format=torch.contiguous_format)
+    buffer = torch.zeros_like(scores)
+    for _ in range(num_iters):
+        torch.addmm(buffer, transition_t, scores, beta=0, out=buffer)
+        scores, buffer = buffer, scores
+    return scores
+
+
+def _walk_single_threaded(transition_t: Tensor, scores: Tensor,
+                          num_iters: int) -> Tensor:
+    """:func:`_walk_steps` with one intra-op thread (in a worker thread)."""
+    torch.set_num_threads(1)
+    return _walk_steps(transition_t, scores, num_iters)
+
+
+def propagate(transition_t: Tensor,
+              scores: Tensor,
+              num_iters: int,
+              num_threads: Optional[int] = None) -> Tensor:
+    """Multiply scores by ``T^T`` ``num_iters`` times.
+
+    On CUDA the steps run one after the other on all channels. On CPU each
+    step is far too small to pay for a parallel region (a step of a
+    500 x 375 image takes ~0.1 ms; a fork/join barrier waits a whole
+    scheduler time slice when another process holds a core), so the
+    channels are split into fixed chunks (:func:`channel_chunks`) and each
+    chunk takes all its steps in one thread with one intra-op thread: one
+    fork/join per walk instead of several per step, and the same numbers
+    on any thread count. The torch thread count is restored afterwards.
+
+    Args:
+        transition_t: ``T^T``, sparse CSR (N, N), from
+            :func:`random_walk_transition`.
+        scores: Scores (N, C) of the dtype of ``transition_t``.
+        num_iters: Number of steps t (0 returns a copy of ``scores``).
+        num_threads: CPU threads walking chunks at once (default: the torch
+            thread count).
+
+    Returns:
+        ``(T^T)^num_iters @ scores``, (N, C).
+    """
+    if num_iters < 0:
+        raise ValueError(f'num_iters must be non-negative, got {num_iters}')
+    if scores.device.type != 'cpu':
+        return _walk_steps(transition_t, scores, num_iters)
+    channels = scores.shape[1]
+    num_chunks, width = channel_chunks(channels)
+    padded = F.pad(scores, (0, num_chunks * width - channels))
+    chunks = [padded[:, index * width:(index + 1) * width] for index in range(num_chunks)]
+    workers = min(num_threads or torch.get_num_threads(), num_chunks)
+    with single_intra_op_thread():
+        if workers == 1:
+            results = [_walk_steps(transition_t, chunk, num_iters) for chunk in chunks]
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                results = list(pool.map(
+                    partial(_walk_single_threaded, transition_t, num_iters=num_iters),
+                    chunks))
+    return torch.cat(results, dim=1)[:, :channels]
 
 
 def random_walk(cams: Tensor,
@@ -163,10 +366,12 @@ def random_walk(cams: Tensor,
 
     Computes ``cam_vec @ T ** num_iters`` with ``T = A / A.sum(0)``,
     ``A = W ** beta`` (see :func:`affinity_graph` for W) by ``num_iters``
-    sparse steps (a CSR matrix times the (N, C + 1) scores), all channels at
-    once: O(N k) memory and O(num_iters * N k * (C + 1)) time, never an
-    N x N matrix. Computes in float32, or in float64 if ``cams`` or
-    ``affinity`` is float64.
+    sparse steps (:func:`random_walk_transition` times the (N, C + 1)
+    scores, see :func:`propagate`): O(N k) memory and
+    O(num_iters * N k * (C + 1)) time, never an N x N matrix. Channels that
+    are zero everywhere (the classes absent from an image) stay zero and are
+    not walked. Computes in float32, or in float64 if ``cams`` or
+    ``affinity`` is float64. The result does not depend on the thread count.
 
     Every step is a convex average, so rounding errors add up at most
     linearly in ``num_iters`` and are never amplified: after 256 float32
@@ -202,13 +407,18 @@ def random_walk(cams: Tensor,
             f'affinity of shape {tuple(affinity.shape)} does not match cams '
             f'of shape {tuple(cams.shape)}')
     dtype = _compute_dtype(cams, affinity)
-    transition_t = _sparse_transition_transposed(
-        affinity.to(cams.device), height, width, beta, radius, dtype)
-    num_nodes = batch * height * width
-    scores = cams.to(dtype).permute(0, 2, 3, 1).reshape(num_nodes, channels)
-    for _ in range(num_iters):
-        scores = transition_t @ scores
-    scores = scores.view(batch, height, width, channels).permute(0, 3, 1, 2)
+    workers = torch.get_num_threads()
+    with single_intra_op_thread(cams.device.type == 'cpu'):
+        transition_t = random_walk_transition(
+            affinity.to(cams.device), height, width, beta, radius, dtype)
+        num_nodes = batch * height * width
+        scores = cams.to(dtype).permute(0, 2, 3, 1).reshape(num_nodes, channels)
+        walked = torch.zeros_like(scores)
+        active = scores.ne(0).any(dim=0)
+        if active.any():
+            walked[:, active] = propagate(transition_t, scores[:, active], num_iters,
+                                          workers)
+    scores = walked.reshape(batch, height, width, channels).permute(0, 3, 1, 2)
     scores = scores.contiguous()
     return scores if batched else scores[0]
 
@@ -308,17 +518,18 @@ def random_walk_scores_to_image(scores: Tensor,
     official random walk does before its argmax.
 
     Args:
-        scores: Propagated scores (C + 1, h, w) with
-            ``h = ceil(H / stride)`` and ``w = ceil(W / stride)``.
+        scores: Propagated scores (C + 1, h, w), or a batch (S, C + 1, h, w),
+            with ``h = ceil(H / stride)`` and ``w = ceil(W / stride)``.
         image_size: Image size ``(H, W)``.
         stride: Output stride of the affinity features.
 
     Returns:
-        Scores (C + 1, H, W) of the dtype of ``scores``.
+        Scores (C + 1, H, W) (or (S, C + 1, H, W)) of the dtype of ``scores``.
     """
-    if scores.dim() != 3:
+    if scores.dim() not in (3, 4):
         raise ValueError(
-            f'scores must be (C + 1, h, w), got shape {tuple(scores.shape)}')
+            f'scores must be (C + 1, h, w) or (S, C + 1, h, w), got shape '
+            f'{tuple(scores.shape)}')
     height, width = image_size
     feat_height, feat_width = scores.shape[-2:]
     if (feat_height, feat_width) != (-(-height // stride),
@@ -327,11 +538,33 @@ def random_walk_scores_to_image(scores: Tensor,
             f'scores of size {feat_height} x {feat_width} do not match an '
             f'image of size {height} x {width} with stride {stride}')
     upsampled = F.interpolate(
-        scores.unsqueeze(0),
+        scores if scores.dim() == 4 else scores.unsqueeze(0),
         size=(feat_height * stride, feat_width * stride),
         mode='bilinear',
-        align_corners=False)[0]
-    return upsampled[:, :height, :width]
+        align_corners=False)
+    upsampled = upsampled[..., :height, :width]
+    return upsampled if scores.dim() == 4 else upsampled[0]
+
+
+def channel_argmax(scores: Tensor) -> Tensor:
+    """``scores.argmax(dim=-3)`` (first maximum on ties), fast on CPU.
+
+    torch's argmax over a leading, strided dimension is ~6x slower than a
+    few elementwise comparisons, one per channel.
+
+    Args:
+        scores: Scores (..., C, H, W), C >= 1.
+
+    Returns:
+        Long tensor (..., H, W): the index of the largest channel.
+    """
+    best = scores[..., 0, :, :]
+    index = torch.zeros(best.shape, dtype=torch.long, device=scores.device)
+    for channel in range(1, scores.shape[-3]):
+        larger = scores[..., channel, :, :] > best
+        index.masked_fill_(larger, channel)
+        best = torch.maximum(best, scores[..., channel, :, :])
+    return index
 
 
 def random_walk_to_label(scores: Tensor,
@@ -352,4 +585,4 @@ def random_walk_to_label(scores: Tensor,
     Returns:
         Long tensor (H, W) with values 0 (background) .. C.
     """
-    return random_walk_scores_to_image(scores, image_size, stride).argmax(dim=0)
+    return channel_argmax(random_walk_scores_to_image(scores, image_size, stride))

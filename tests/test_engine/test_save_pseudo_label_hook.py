@@ -1,5 +1,6 @@
 """Tests of SavePseudoLabelHook (writing, skipping, scoring) and RandomWalkHook."""
 import json
+from concurrent.futures import Future
 from pathlib import Path
 from unittest.mock import MagicMock
 
@@ -71,6 +72,35 @@ def test_skips_written_images_and_scores_all(tmp_path: Path, demo_root: Path) ->
     picture = Image.open(tmp_path / 'affinity' / f'{infos[7]["img_id"]}.jpg')
     assert picture.size == (2 * label.shape[1], label.shape[0])
     assert len(list((tmp_path / 'overlays').iterdir())) == 19
+
+
+def test_deferred_labels_are_written_once_done(tmp_path: Path, demo_root: Path) -> None:
+    """A field holding a Future (the CRF pool's labels) is written when it is done."""
+    runner = _runner(tmp_path, demo_root)
+    hook = SavePseudoLabelHook(label_dirs=dict(pred_sem_seg='rw', pred_crf_sem_seg='rw_crf'),
+                               metrics_file='rw_metrics.json')
+    hook.before_test(runner)
+    futures = []
+    for batch_idx, batch in enumerate(runner.test_loop.dataloader):
+        outputs = []
+        for info in batch:
+            label = read_label_png(info['seg_map_path'])
+            sample = _sample(info, label)
+            future = Future()
+            if batch_idx % 2 == 0:
+                future.set_result(label)
+            sample.set_field(future, 'pred_crf_sem_seg', field_type='data')
+            futures.append((future, label))
+            outputs.append(sample)
+        hook.after_test_iter(runner, batch_idx, batch, outputs)
+        written = len(list((tmp_path / 'rw_crf').glob('*.png')))
+        assert written == sum(future.done() for future, _ in futures)
+    for future, label in futures:
+        if not future.done():
+            future.set_result(label)
+    hook.after_test_epoch(runner, metrics={})
+    metrics = json.loads((tmp_path / 'rw_metrics.json').read_text())
+    assert metrics['rw_crf']['num_images'] == 24 and metrics['rw_crf']['mIoU'] == 100.0
 
 
 def test_nothing_to_skip_keeps_the_loader(tmp_path: Path, demo_root: Path) -> None:

@@ -1,7 +1,9 @@
 """Tests of AffinityNet: training loss and random-walk prediction against a reference."""
+from concurrent.futures import Future
 from pathlib import Path
 
 import mmcv
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -99,7 +101,7 @@ def _sample(img_path: str, height: int, width: int, cams: torch.Tensor) -> SegDa
 
 
 def test_predict_equals_dense_reference(tmp_path: Path) -> None:
-    model = _model(crf=True)
+    model = _model(crf=True, crf_workers=0)
     model.eval()
     height, width = 45, 75
     generator = torch.Generator().manual_seed(2)
@@ -128,6 +130,16 @@ def test_predict_equals_dense_reference(tmp_path: Path) -> None:
     crf = crf_refine_label(image.numpy(), expected.numpy())
     agree = (sample.pred_crf_sem_seg.data[0].numpy() == crf).mean()
     assert agree > 0.99
+    # a CRF process pool gives a future of the same labels
+    pooled_model = _model(crf=True, crf_workers=1)
+    pooled_model.eval()
+    with torch.no_grad():
+        pooled = pooled_model.predict(batch, [_sample(str(tmp_path / 'x.png'), height, width,
+                                                      cams)])[0]
+    assert isinstance(pooled.pred_crf_sem_seg, Future)
+    np.testing.assert_array_equal(pooled.pred_crf_sem_seg.result(timeout=300),
+                                  sample.pred_crf_sem_seg.data[0].numpy())
+    assert torch.equal(pooled.pred_sem_seg.data, sample.pred_sem_seg.data)
 
 
 def test_predict_errors() -> None:

@@ -5,9 +5,10 @@ import torch
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.pair_indices import pair_indices
 from mmwsss.ops.random_walk import (affinity_graph, affinity_matrix_dense,
-                                    random_walk, random_walk_dense,
-                                    random_walk_input, random_walk_scores_to_image,
-                                    random_walk_to_label)
+                                    channel_chunks, propagate, random_walk,
+                                    random_walk_dense, random_walk_input,
+                                    random_walk_scores_to_image, random_walk_to_label,
+                                    random_walk_transition)
 
 SIZES = [(7, 9), (12, 12), (5, 17)]
 
@@ -18,6 +19,23 @@ def make_inputs(height, width, channels=4, seed=0, dtype=torch.float32):
     features = torch.randn(1, 8, height, width, generator=generator, dtype=dtype)
     affinity = pairwise_affinity(features)[0]
     cams = torch.rand(channels, height, width, generator=generator, dtype=dtype)
+    return cams, affinity
+
+
+def make_segmented_inputs(height, width, channels=21, seed=0, num_segments=6):
+    """Scores in [0, 1] and affinities like AffinityNet's: features constant per
+    region (random Voronoi cells) plus a little noise, so affinities are close
+    to 1 inside a region and close to 0 across its boundary."""
+    generator = torch.Generator().manual_seed(seed)
+    centres = torch.rand(num_segments, 2, generator=generator) * torch.tensor([height, width])
+    rows, cols = torch.meshgrid(torch.arange(height), torch.arange(width), indexing='ij')
+    positions = torch.stack([rows, cols], dim=-1).float().view(-1, 1, 2)
+    segments = (positions - centres).pow(2).sum(-1).argmin(-1).view(height, width)
+    embedding = 2 * torch.randn(num_segments, 16, generator=generator)
+    features = embedding[segments].permute(2, 0, 1)[None]
+    features = features + 0.05 * torch.randn(features.shape, generator=generator)
+    affinity = pairwise_affinity(features)[0]
+    cams = torch.rand(channels, height, width, generator=generator)
     return cams, affinity
 
 
@@ -84,6 +102,61 @@ def test_uniform_random_affinities():
     affinity = torch.rand(34, 8 * 4, generator=generator)
     torch.testing.assert_close(random_walk(cams, affinity),
                                random_walk_dense(cams, affinity), rtol=0, atol=FLOAT32_ATOL)
+
+
+@pytest.mark.parametrize('num_threads', [1, 2])
+def test_segmented_affinities_match_dense_on_any_thread_count(num_threads):
+    """AffinityNet-like affinities, 21 channels, t = 256, 1 and 2 torch threads.
+
+    float64: the scores of both walks agree to 1e-12. float32: identical
+    labels; the scores agree within the float32 bound (both float32 walks are
+    2-3e-5 off the float64 walk here, the dense one as much as the sparse one).
+    Every thread count gives the same bits and keeps the torch thread count.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        cams, affinity = make_segmented_inputs(20, 30)
+        assert 0.2 < (affinity > 0.5).float().mean() < 0.95
+        exact = random_walk_dense(cams.double(), affinity.double())
+        torch.testing.assert_close(random_walk(cams.double(), affinity.double()), exact,
+                                   rtol=0, atol=1e-12)
+        sparse = random_walk(cams, affinity)
+        dense = random_walk_dense(cams, affinity)
+        assert torch.equal(sparse.argmax(0), dense.argmax(0))
+        assert torch.equal(sparse.argmax(0), exact.argmax(0))
+        torch.testing.assert_close(sparse, dense, rtol=0, atol=FLOAT32_ATOL)
+        torch.testing.assert_close(sparse.double(), exact, rtol=0, atol=FLOAT32_ATOL)
+        assert torch.get_num_threads() == num_threads
+        torch.set_num_threads(1)
+        assert torch.equal(random_walk(cams, affinity), sparse)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_channel_chunks_and_propagate():
+    assert channel_chunks(1) == (1, 4)
+    assert channel_chunks(7) == (1, 8)
+    assert channel_chunks(16) == (1, 16)
+    assert channel_chunks(21) == (2, 12)
+    assert channel_chunks(40) == (3, 16)
+    cams, affinity = make_segmented_inputs(12, 14, channels=21, seed=4)
+    transition_t = random_walk_transition(affinity, 12, 14, beta=8.0)
+    assert transition_t.layout == torch.sparse_csr
+    assert transition_t.crow_indices().dtype == torch.int32
+    scores = cams.permute(1, 2, 0).reshape(12 * 14, 21)
+    walked = propagate(transition_t, scores, 10)
+    expected = scores
+    for _ in range(10):
+        expected = transition_t.to_dense() @ expected
+    torch.testing.assert_close(walked, expected, rtol=0, atol=float32_atol(10))
+    # Steps compose; the input is not modified; any worker count, same bits.
+    assert torch.equal(propagate(transition_t, propagate(transition_t, scores, 4), 6),
+                       walked)
+    assert torch.equal(scores, cams.permute(1, 2, 0).reshape(12 * 14, 21))
+    for num_threads in (1, 2, 3):
+        assert torch.equal(propagate(transition_t, scores, 10, num_threads), walked)
+    assert torch.equal(propagate(transition_t, scores, 0), scores)
 
 
 def test_affinity_matrix_is_symmetric_with_unit_diagonal():

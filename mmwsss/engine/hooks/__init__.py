@@ -9,9 +9,10 @@ from .save_metrics_hook import SaveMetricsHook
 from .random_walk_hook import RandomWalkHook
 from .random_state_hook import RandomStateHook
 from .save_pseudo_label_hook import SavePseudoLabelHook
+from .save_walk_affinity_hook import SaveWalkAffinityHook
 
 __all__ = [
     'BatchInfoHook', 'CheckpointKeysHook', 'NumClassesCheckHook',
     'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
-    'SavePseudoLabelHook', 'FiniteLossHook', 'RandomStateHook'
+    'SavePseudoLabelHook', 'FiniteLossHook', 'RandomStateHook', 'SaveWalkAffinityHook'
 ]

@@ -1,6 +1,7 @@
 """Write the pseudo labels predicted in the test loop, resumably, and score them."""
 import os.path as osp
-from typing import Dict, List, Mapping, Optional, Sequence
+from concurrent.futures import Future, wait
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
@@ -25,7 +26,10 @@ class SavePseudoLabelHook(Hook):
     each written atomically, so the loop may be sharded across ranks:
 
     - ``{folder}/{img_id}.png`` for each ``field: folder`` of ``label_dirs``
-      (VOC palette, values 0..C);
+      (VOC palette, values 0..C); a field may be a
+      :class:`concurrent.futures.Future` of the (H, W) label array (e.g. the
+      CRF labels of a process pool): it is written once done, at the latest
+      before the metrics;
     - ``{overlay_dir}/{img_id}.jpg``: the first label field over the image;
     - ``{affinity_dir}/{img_id}.jpg``: the image next to its mean-affinity
       map (``pred_affinity`` of ``AffinityNet``).
@@ -70,6 +74,7 @@ class SavePseudoLabelHook(Hook):
         self.affinity_dir = affinity_dir
         self._img_ids: List[str] = []
         self._num_skipped = 0
+        self._deferred: List[Tuple[Future, str]] = []
 
     def label_path(self, work_dir: str, field: str, img_id: str) -> str:
         """Path of the PNG of ``field`` for one image."""
@@ -135,7 +140,12 @@ class SavePseudoLabelHook(Hook):
                 if field not in sample:
                     raise KeyError(f'sample {img_id} has no {field} to write to '
                                    f'{self.label_dirs[field]}')
-                labels[field] = sample.get(field).data[0].cpu().numpy().astype(np.uint8)
+                value = sample.get(field)
+                if isinstance(value, Future):
+                    self._deferred.append(
+                        (value, self.label_path(runner.work_dir, field, img_id)))
+                    continue
+                labels[field] = value.data[0].cpu().numpy().astype(np.uint8)
                 save_label_png(labels[field], self.label_path(runner.work_dir, field, img_id))
             if self.overlay_dir or self.affinity_dir:
                 image = read_image(sample.metainfo['img_path'], img_id, channel_order='rgb')
@@ -150,6 +160,19 @@ class SavePseudoLabelHook(Hook):
                 self._write_picture(
                     affinity_picture(image, sample.pred_affinity.data[0].cpu().numpy()),
                     osp.join(runner.work_dir, self.affinity_dir, f'{img_id}.jpg'))
+        self._write_deferred(wait_all=False)
+
+    def _write_deferred(self, wait_all: bool) -> None:
+        """Write the deferred labels that are done (all of them: wait)."""
+        if wait_all:
+            wait([future for future, _ in self._deferred])
+        pending = []
+        for future, path in self._deferred:
+            if future.done():
+                save_label_png(np.asarray(future.result()).astype(np.uint8), path)
+            else:
+                pending.append((future, path))
+        self._deferred = pending
 
     @staticmethod
     def _write_picture(picture: np.ndarray, path: str) -> None:
@@ -159,6 +182,7 @@ class SavePseudoLabelHook(Hook):
 
     def after_test_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
         """Score the folders over all images (main process, after every rank)."""
+        self._write_deferred(wait_all=True)
         if not self.metrics_file:
             return
         barrier()

@@ -1,8 +1,16 @@
 """AffinityNet: pixel affinities learnt from CAM-derived labels, and the random walk."""
-from typing import List, Optional, Sequence, Tuple
+import ctypes
+import os
+import signal
+import sys
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from typing import List, Optional, Sequence, Set, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from mmengine.dist import get_world_size
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -11,7 +19,7 @@ from torch import Tensor
 from mmwsss.models.segmentors.wsss_segmentor import WSSSSegmentor
 from mmwsss.ops.affinity import mean_neighbour_affinity
 from mmwsss.ops.crf import crf_refine_label
-from mmwsss.ops.random_walk import (random_walk, random_walk_input,
+from mmwsss.ops.random_walk import (channel_argmax, random_walk, random_walk_input,
                                     random_walk_scores_to_image)
 from mmwsss.utils.finite import check_finite
 from mmwsss.utils.readers import read_image
@@ -45,11 +53,17 @@ class AffinityNet(WSSSSegmentor):
 
     - ``pred_sem_seg``: (1, H, W) random-walk pseudo label, values 0..C;
     - ``pred_crf_sem_seg``: (1, H, W) the same refined by the dense CRF on the
-      image read from ``img_path`` (only with ``test_cfg['crf']``);
+      image read from ``img_path`` (only with ``test_cfg['crf']``). With
+      ``crf_workers`` > 0 the CRF runs in a pool of that many processes while
+      the next images are walked, and the field is a
+      :class:`concurrent.futures.Future` of the (H, W) label array
+      (``SavePseudoLabelHook`` writes it once done);
     - ``pred_rw_scores``: (C + 1, h, w) propagated scores at the feature
       resolution;
     - ``pred_affinity``: (1, h, w) each position's mean affinity to its
-      radius neighbours (low next to boundaries), for pictures.
+      radius neighbours (low next to boundaries), for pictures;
+    - ``pred_pair_affinity``: the (K, P) pair affinities the walk used (a
+      tensor field, stored by ``SaveWalkAffinityHook`` for re-walking).
 
     Args:
         backbone: Backbone config (levels at one output stride, e.g.
@@ -58,11 +72,15 @@ class AffinityNet(WSSSSegmentor):
         data_preprocessor: ``SegDataPreProcessor`` config.
         train_cfg: Unused, for the segmentor contract.
         test_cfg: ``bg_alpha`` (16), ``beta`` (8), ``num_iters`` (t = 256),
-            ``stride`` (the backbone's output stride, 8) and ``crf`` (False).
+            ``stride`` (the backbone's output stride, 8), ``crf`` (False) and
+            ``crf_workers`` (None: every core, shared by the ranks of the
+            node, ``cpu_count // world_size``; 0: the CRF runs in this
+            process, synchronously).
         init_cfg: Initialisation config.
     """
 
-    DEFAULT_TEST_CFG = dict(bg_alpha=16.0, beta=8.0, num_iters=256, stride=8, crf=False)
+    DEFAULT_TEST_CFG = dict(bg_alpha=16.0, beta=8.0, num_iters=256, stride=8, crf=False,
+                            crf_workers=None)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Affinity features (B, D, h, w)."""
@@ -123,31 +141,79 @@ class AffinityNet(WSSSSegmentor):
                 radius=self.decode_head.radius)
             image_scores = random_walk_scores_to_image(scores, (height, width),
                                                        cfg['stride'])
-            sample.pred_sem_seg = PixelData(data=image_scores.argmax(dim=0)[None])
+            sample.pred_sem_seg = PixelData(data=channel_argmax(image_scores)[None])
             sample.pred_rw_scores = PixelData(data=scores)
             sample.pred_affinity = PixelData(data=mean_neighbour_affinity(
                 affinity, feat_height, feat_width, self.decode_head.radius)[None])
+            sample.set_field(affinity, 'pred_pair_affinity', field_type='data')
             if cfg['crf']:
-                sample.pred_crf_sem_seg = PixelData(
-                    data=self._crf_label(sample, image_scores)[None])
+                self._set_crf_label(sample, image_scores.cpu().numpy())
         return list(data_samples)
 
-    @staticmethod
-    def _crf_label(sample: SegDataSample, image_scores: Tensor) -> Tensor:
-        """Dense-CRF refinement of the random-walk scores on the original image.
+    def _set_crf_label(self, sample: SegDataSample, image_scores: np.ndarray) -> None:
+        """Set ``pred_crf_sem_seg``: now, or as a future of the CRF pool.
 
-        Args:
-            sample: Sample with ``img_path``.
-            image_scores: Random-walk scores (C + 1, H, W) at the image size.
-
-        Returns:
-            Long label map (H, W) on the device of ``image_scores``.
+        At most two images per worker wait in the pool, so a walk faster
+        than the CRF does not pile up score maps.
         """
-        image = read_image(sample.metainfo['img_path'], sample.metainfo.get('img_id'),
-                           channel_order='rgb')
-        if image.shape[:2] != tuple(image_scores.shape[-2:]):
-            raise ValueError(f'{sample.metainfo["img_path"]} is {image.shape[:2]}, the '
-                             f'random-walk scores {tuple(image_scores.shape[-2:])}: the '
-                             'CRF needs the test pipeline to keep the original size')
-        label = crf_refine_label(image, image_scores.cpu().numpy())
-        return torch.from_numpy(label).to(image_scores.device)
+        pool = self._crf_pool()
+        img_path = sample.metainfo['img_path']
+        if pool is None:
+            label = torch.from_numpy(crf_label_of_image(img_path, image_scores))
+            sample.pred_crf_sem_seg = PixelData(data=label[None])
+            return
+        pending: Set[Future] = self._crf_pending
+        while len(pending) >= self._crf_max_pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            pending.difference_update(done)
+        future = pool.submit(crf_label_of_image, img_path, image_scores)
+        pending.add(future)
+        future.add_done_callback(pending.discard)
+        sample.set_field(future, 'pred_crf_sem_seg', field_type='data')
+
+    def _crf_pool(self) -> Optional[ProcessPoolExecutor]:
+        """The CRF process pool (started on first use), or None for no pool."""
+        workers = self.test_cfg.get('crf_workers')
+        if workers is None:
+            workers = max((os.cpu_count() or 1) // get_world_size(), 1)
+        if workers == 0:
+            return None
+        if getattr(self, '_crf_executor', None) is None:
+            self._crf_executor = ProcessPoolExecutor(
+                workers, mp_context=get_context('spawn'), initializer=_end_with_parent,
+                initargs=(os.getpid(), ))
+            self._crf_pending: Set[Future] = set()
+            self._crf_max_pending = 2 * workers
+        return self._crf_executor
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """CRF pool initializer: end the worker when its parent process ends.
+
+    A parent killed with SIGKILL cannot shut its pool down; on Linux the
+    kernel then kills the workers (``PR_SET_PDEATHSIG``), so no orphan keeps
+    running or holds the parent's output pipes.
+    """
+    if sys.platform.startswith('linux'):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+
+def crf_label_of_image(img_path: str, image_scores: np.ndarray) -> np.ndarray:
+    """Dense-CRF refinement of random-walk scores on the original image.
+
+    Args:
+        img_path: Image file, read as RGB.
+        image_scores: Random-walk scores (C + 1, H, W) at the image size.
+
+    Returns:
+        int64 label map (H, W).
+    """
+    image = read_image(img_path, channel_order='rgb')
+    if image.shape[:2] != tuple(image_scores.shape[-2:]):
+        raise ValueError(f'{img_path} is {image.shape[:2]}, the random-walk scores '
+                         f'{tuple(image_scores.shape[-2:])}: the CRF needs the test '
+                         'pipeline to keep the original size')
+    return crf_refine_label(image, image_scores)

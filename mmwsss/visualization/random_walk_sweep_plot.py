@@ -1,0 +1,67 @@
+"""Picture of a random-walk settings sweep: mIoU over the (alpha, beta, t) grid."""
+import os
+from typing import Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from mmwsss.utils.io import atomic_path
+
+Setting = Tuple[float, float, int]
+
+
+def plot_random_walk_sweep(miou: Mapping[Setting, float],
+                           alphas: Sequence[float],
+                           betas: Sequence[float],
+                           iters: Sequence[int],
+                           path: Union[str, os.PathLike],
+                           crf_miou: Optional[Mapping[Setting, float]] = None,
+                           title: str = '') -> None:
+    """Atomically write a PNG: one heat map (alpha x t) of the mIoU per beta.
+
+    Each cell shows the mIoU (%) and, where the CRF was scored, the RW + CRF
+    mIoU below it; the best setting without the CRF is framed in red, the
+    best with the CRF in blue.
+
+    Args:
+        miou: ``(alpha, beta, t)`` -> mIoU without the CRF, for the whole grid.
+        alphas: Background exponents (rows).
+        betas: Affinity exponents (one panel each).
+        iters: Numbers of steps (columns).
+        path: Destination ``.png``.
+        crf_miou: ``(alpha, beta, t)`` -> mIoU with the CRF, for some settings.
+        title: Figure title.
+    """
+    crf_miou = dict(crf_miou or {})
+    values = np.array([[[miou[(alpha, beta, t)] for t in iters] for alpha in alphas]
+                       for beta in betas])
+    best = max(miou, key=miou.get)
+    best_crf = max(crf_miou, key=crf_miou.get) if crf_miou else None
+    figure = Figure(figsize=(1.2 + 0.9 * len(iters) * len(betas), 1.4 + 0.55 * len(alphas)))
+    axes_list = np.atleast_1d(figure.subplots(1, len(betas), squeeze=False)[0])
+    for panel, (axes, beta) in enumerate(zip(axes_list, betas)):
+        image = axes.imshow(values[panel], vmin=values.min(), vmax=values.max(),
+                            cmap='viridis', aspect='auto')
+        for row, alpha in enumerate(alphas):
+            for col, num_iters in enumerate(iters):
+                setting = (alpha, beta, num_iters)
+                text = f'{miou[setting]:.1f}'
+                if setting in crf_miou:
+                    text += f'\n+CRF {crf_miou[setting]:.1f}'
+                axes.text(col, row, text, ha='center', va='center', fontsize=7,
+                          color='white' if values[panel, row, col] < values.mean() else 'black')
+                for marked, colour in ((best, 'red'), (best_crf, 'blue')):
+                    if setting == marked:
+                        axes.add_patch(Rectangle((col - 0.47, row - 0.47), 0.94, 0.94,
+                                                 fill=False, edgecolor=colour, linewidth=2.5))
+        axes.set_xticks(range(len(iters)), [str(t) for t in iters])
+        axes.set_yticks(range(len(alphas)), [f'{a:g}' for a in alphas])
+        axes.set_xlabel('t (steps)')
+        if panel == 0:
+            axes.set_ylabel('background alpha')
+        axes.set_title(f'beta {beta:g}', fontsize=9)
+    figure.colorbar(image, ax=list(axes_list), label='mIoU (%)', shrink=0.9)
+    figure.suptitle(title, fontsize=9)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, dpi=100, format='png')

@@ -1,0 +1,76 @@
+"""tools/random_walk.py stores the affinities; tools/sweep_random_walk.py re-walks them."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mmwsss.datasets.wsss_dataset import read_label_png
+from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
+from mmwsss.ops.random_walk import random_walk, random_walk_input, random_walk_to_label
+from mmwsss.utils import load_cams
+from mmwsss.utils.walk_affinity_io import load_walk_affinity
+from tests.conftest import AFFINITY_CONFIG, affinity_options, run_tool
+from tests.test_tools.test_random_walk_tool import checkpoint  # noqa: F401  (fixture)
+
+
+def _expected_miou(affinity_dir: Path, gt_dir: Path, classes: list, alpha: float,
+                   beta: float, num_iters: int) -> float:
+    """mIoU of the plain random walk of the stored affinities, image by image."""
+    confusion = 0
+    for path in sorted(affinity_dir.iterdir()):
+        stored = load_walk_affinity(path)
+        cams, _ = load_cams(stored['cam_path'], stored['num_classes'])
+        scores = random_walk(random_walk_input(torch.from_numpy(cams), alpha),
+                             stored['affinity'], beta, num_iters)
+        label = random_walk_to_label(scores, stored['img_size'])
+        confusion = confusion + confusion_matrix(
+            label, read_label_png(str(gt_dir / f'{path.stem}.png')), len(classes))
+    return segmentation_scores(confusion, classes)['mIoU']
+
+
+def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  # noqa: F811
+                          tmp_path: Path) -> None:
+    work_dir = tmp_path / 'rw'
+    run_tool([sys.executable, 'tools/random_walk.py', AFFINITY_CONFIG, str(checkpoint),
+              '--work-dir', str(work_dir), '--save-affinity', '--cfg-options',
+              *affinity_options(demo_root, fake_cams, tmp_path / 'unused')])
+    affinity_dir = work_dir / 'rw_affinities'
+    files = sorted(affinity_dir.iterdir())
+    assert len(files) == 24
+    stored = load_walk_affinity(files[0])
+    height, width = stored['feat_size']
+    assert stored['img_size'][0] <= 8 * height and stored['affinity'].shape[0] == 34
+    assert stored['affinity'].shape[1] == (height - 4) * (width - 8)
+    assert stored['cam_path'] == str(fake_cams / f'{files[0].stem}.npz')
+    assert (stored['radius'], stored['stride'], stored['num_classes']) == (5, 8, 6)
+
+    out = tmp_path / 'sweep.json'
+    result = run_tool([sys.executable, 'tools/sweep_random_walk.py', str(affinity_dir),
+                       '--data-root', str(demo_root), '--alphas', '1', '2', '--betas', '8',
+                       '16', '--iters', '16', '8', '--crf-top', '1', '--workers', '2',
+                       '--out', str(out)])
+    assert 'tuned on the ground truth' in result.stdout
+    sweep = json.loads(out.read_text())
+    assert 'tuned on the ground truth' in sweep['note']
+    assert sweep['num_images'] == 24
+    assert sweep['grid'] == dict(alphas=[1.0, 2.0], betas=[8.0, 16.0], iters=[8, 16])
+    plain = {(r['alpha'], r['beta'], r['t']): r['mIoU'] for r in sweep['results']
+             if not r['crf']}
+    with_crf = [r for r in sweep['results'] if r['crf']]
+    assert len(plain) == 8 and len(with_crf) == 1
+    best = max(plain, key=plain.get)
+    assert (sweep['best']['alpha'], sweep['best']['beta'], sweep['best']['t']) == best
+    assert (with_crf[0]['alpha'], with_crf[0]['beta'], with_crf[0]['t']) == best
+    assert (tmp_path / 'sweep.png').stat().st_size > 10000
+
+    classes = json.loads((demo_root / 'meta.json').read_text())['classes']
+    gt_dir = demo_root / 'SegmentationClass'
+    for setting in [(2.0, 8.0, 8), (1.0, 16.0, 16)]:
+        assert np.isclose(plain[setting], _expected_miou(affinity_dir, gt_dir, classes,
+                                                         *setting), atol=0.011)
+    # the config's setting (alpha 1, beta 16, t 16) on float16 affinities
+    # scores as the random walk on the network's float32 ones
+    metrics = json.loads((work_dir / 'rw_metrics.json').read_text())
+    assert abs(plain[(1.0, 16.0, 16)] - metrics['rw_pseudo_labels']['mIoU']) < 0.5
