@@ -16,7 +16,9 @@ from typing import Dict, Tuple, Union
 import numpy as np
 import torch
 
-from .io import load_npz, save_npz
+from .finite import check_finite
+from .io import save_npz
+from .readers import read_npz
 
 PathLike = Union[str, os.PathLike]
 KEYS = ('affinity', 'feat_size', 'img_size', 'radius', 'stride', 'num_classes',
@@ -54,10 +56,11 @@ def load_walk_affinity(path: PathLike) -> Dict[str, object]:
         ``img_size`` (tuples of ints), ``radius``, ``stride``,
         ``num_classes`` (ints) and ``cam_path`` (str).
     """
-    data = load_npz(path)
+    data = read_npz(path, kind='random-walk affinity file')
     missing = [key for key in KEYS if key not in data]
     if missing:
         raise KeyError(f'{path} is not a random-walk affinity file (missing {missing})')
+    check_finite(data['affinity'], f'random-walk affinity file {path}')
     return dict(affinity=torch.from_numpy(data['affinity'].astype(np.float32)),
                 feat_size=tuple(int(v) for v in data['feat_size']),
                 img_size=tuple(int(v) for v in data['img_size']),
