@@ -51,6 +51,7 @@ of :func:`~mmwsss.evaluation.leaderboard.write_leaderboard`.
 import gc
 import glob
 import json
+import os
 import os.path as osp
 import shutil
 import subprocess

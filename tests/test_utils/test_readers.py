@@ -41,7 +41,7 @@ def test_read_image_names_file_and_id(tmp_path: Path, content, reason: str) -> N
     path.write_bytes(content)
     with pytest.raises(UnreadableFileError, match=f"image 'img_7': {path}.*{reason}"):
         read_image(path, 'img_7', channel_order='rgb')
-    with pytest.raises(FileNotFoundError, match=f"image 'img_8': .*missing.jpg not found"):
+    with pytest.raises(FileNotFoundError, match="image 'img_8': .*missing.jpg not found"):
         read_image(tmp_path / 'missing.jpg', 'img_8')
 
 
