@@ -40,6 +40,16 @@ MAX_TASK_CHANNELS = 16
 CHANNEL_BLOCK = 4
 
 
+
+def _batched(affinity: Tensor) -> Tensor:
+    """Affinities as (B, K, P): a (K, P) tensor gets a batch dimension of 1."""
+    if affinity.dim() == 2:
+        affinity = affinity.unsqueeze(0)
+    if affinity.dim() != 3:
+        raise ValueError(f'affinity must be (K, P) or (B, K, P), got shape '
+                         f'{tuple(affinity.shape)}')
+    return affinity
+
 def affinity_graph(affinity: Tensor,
                    height: int,
                    width: int,
@@ -64,11 +74,7 @@ def affinity_graph(affinity: Tensor,
         (E,) of the dtype of ``affinity``, with ``E = B * (2 K P + N)``,
         ``N = h * w`` (``B = 1`` for an unbatched ``affinity``).
     """
-    if affinity.dim() == 2:
-        affinity = affinity.unsqueeze(0)
-    if affinity.dim() != 3:
-        raise ValueError(f'affinity must be (K, P) or (B, K, P), got shape '
-                         f'{tuple(affinity.shape)}')
+    affinity = _batched(affinity)
     batch = affinity.shape[0]
     num_nodes = height * width
     index_from, index_to = pair_indices(height, width, radius,
@@ -218,11 +224,7 @@ def random_walk_transition(affinity: Tensor,
         ``(j, i) = T[i, j] = A[i, j] / sum_i' A[i', j]`` and ``2 K P + N``
         entries per image.
     """
-    if affinity.dim() == 2:
-        affinity = affinity.unsqueeze(0)
-    if affinity.dim() != 3:
-        raise ValueError(f'affinity must be (K, P) or (B, K, P), got shape '
-                         f'{tuple(affinity.shape)}')
+    affinity = _batched(affinity)
     batch = affinity.shape[0]
     num_nodes = height * width
     powered, valid, displacement = _stencil_weights(
