@@ -40,7 +40,6 @@ MAX_TASK_CHANNELS = 16
 CHANNEL_BLOCK = 4
 
 
-
 def _batched(affinity: Tensor) -> Tensor:
     """Affinities as (B, K, P): a (K, P) tensor gets a batch dimension of 1."""
     if affinity.dim() == 2:
