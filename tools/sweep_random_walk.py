@@ -25,7 +25,6 @@ import time
 from multiprocessing import get_context
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import mmcv
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -36,7 +35,7 @@ from mmwsss.evaluation.segmentation_scores import segmentation_scores
 from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.random_walk import channel_argmax
 from mmwsss.ops.random_walk_sweep import random_walk_sweep
-from mmwsss.utils import load_cams, save_json
+from mmwsss.utils import load_cams, read_image, save_json
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
 from mmwsss.visualization import plot_random_walk_sweep
 
@@ -121,7 +120,7 @@ def image_confusions(affinity_path: str, gt_path: str, img_path: str,
     if crf_settings is None:
         walks = [random_walk_sweep(cams, affinity, alphas, betas, iters, **common)]
     else:
-        image = np.ascontiguousarray(mmcv.imread(img_path, channel_order='rgb'))
+        image = np.ascontiguousarray(read_image(img_path, channel_order='rgb'))
         walks = [random_walk_sweep(cams, affinity, [alpha], [beta], [num_iters], **common)
                  for alpha, beta, num_iters in crf_settings]
     settings, labels = [], []
