@@ -1,4 +1,4 @@
-"""Published PASCAL VOC 2012 results that mmwsss compares against (SPEC section 8).
+"""Published PASCAL VOC 2012 results that mmwsss compares against, as the papers report them.
 
 Each number carries the conventions it was measured under; "not stated" marks a
 convention the specification does not record for that number.
@@ -86,4 +86,4 @@ PUBLISHED_RESULTS: Tuple[Result, ...] = (
     Result('seg', 'EncNet ResNet-101', 85.9, VOC_TEST, 'full supervision', NOT_STATED,
            'ImageNet + COCO', 'EncNet paper (CVPR 2018)'),
 )
-"""Every published number of SPEC section 8 with its conventions."""
+"""Every published number with its conventions."""

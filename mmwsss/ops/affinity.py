@@ -1,4 +1,4 @@
-"""Pairwise affinities of AffinityNet features (SPEC section 4)."""
+"""Pairwise affinities of AffinityNet features (configs/psa/README.md)."""
 import torch
 from torch import Tensor
 

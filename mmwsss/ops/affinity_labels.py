@@ -1,4 +1,4 @@
-"""Affinity labels from CAMs refined by a dense CRF (SPEC section 3, PSA).
+"""Affinity labels from CAMs refined by a dense CRF (PSA; configs/psa/README.md).
 
 The pipeline, as in the official PSA code:
 

@@ -1,4 +1,4 @@
-"""AffinityNet pair loss (SPEC section 4)."""
+"""AffinityNet pair loss (configs/psa/README.md)."""
 from typing import Dict
 
 from torch import Tensor

@@ -1,4 +1,4 @@
-"""EPS saliency loss: saliency maps as pseudo-pixel supervision (SPEC section 6)."""
+"""EPS saliency loss: saliency maps as pseudo-pixel supervision (configs/eps/README.md)."""
 from typing import Tuple, Union
 
 import torch

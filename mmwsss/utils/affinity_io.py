@@ -11,8 +11,9 @@ stage (:func:`mmwsss.engine.make_affinity_labels`) and read by the
   background);
 - ``labels``: int16 (K,), the class values 1..C of the K present classes.
 
-The scores, not hard labels, are stored: the official label rule (SPEC
-section 3) applies after the random crop and the 8 x 8 pooling of the scores.
+The scores, not hard labels, are stored: the official label rule
+(configs/psa/README.md) applies after the random crop and the 8 x 8 pooling of
+the scores.
 Non-finite scores are refused when a file is written and when it is read.
 """
 import os

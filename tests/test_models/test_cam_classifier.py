@@ -28,7 +28,7 @@ def _batch(height: int, width: int, labels) -> dict:
 
 
 def _reference_cams(model, img: torch.Tensor, labels: torch.Tensor, scales) -> torch.Tensor:
-    """Straightforward re-statement of SPEC section 2, one pass at a time."""
+    """Straightforward re-statement of the CAM inference recipe, one pass at a time."""
     height, width = img.shape[-2:]
     total = torch.zeros(len(labels), height, width)
     for scale in scales:

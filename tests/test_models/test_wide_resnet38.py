@@ -10,7 +10,7 @@ from mmseg.registry import MODELS
 
 from mmwsss.models.backbones.wide_resnet38 import WideResNet38
 
-# Backbone part of the official checkpoints (SPEC section 1): 191 tensors without
+# Backbone part of the official checkpoints (configs/cam/README.md): 191 tensors without
 # num_batches_tracked, 105.07 M learnable parameters.
 OFFICIAL_NUM_TENSORS = 191
 OFFICIAL_NUM_PARAMS = 105_070_912

@@ -1,4 +1,4 @@
-# PSA's classification network: wide ResNet-38 + CAM head (SPEC sections 1, 2).
+# PSA's classification network: wide ResNet-38 + CAM head (configs/cam/README.md).
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],

@@ -1,4 +1,4 @@
-"""EncNet head whose SE-loss target is the image-level labels (SPEC section 7)."""
+"""EncNet head whose SE-loss target is the image-level labels (configs/seg/README.md)."""
 from typing import List, Tuple, Union
 
 import torch

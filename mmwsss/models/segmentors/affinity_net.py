@@ -24,12 +24,12 @@ from mmwsss.ops.random_walk import (channel_argmax, random_walk, random_walk_inp
 from mmwsss.utils.finite import check_finite
 from mmwsss.utils.readers import read_image
 
-"""Random-walk settings of PSA (SPEC section 5); ``crf`` adds the "+dCRF" labels."""
+"""Random-walk settings of PSA (configs/psa/README.md); ``crf`` adds the "+dCRF" labels."""
 
 
 @MODELS.register_module()
 class AffinityNet(WSSSSegmentor):
-    """AffinityNet of PSA (SPEC sections 4, 5): backbone + :class:`AffinityHead`.
+    """AffinityNet of PSA (configs/psa/README.md): backbone + :class:`AffinityHead`.
 
     ``loss`` trains the affinities on ``gt_affinity_label`` (labels at the
     feature resolution, from ``AffinityLabelFromScores``) with the pair loss.
