@@ -6,15 +6,23 @@
 # are frozen, as in PSA. The random walk also writes RW + dense-CRF labels,
 # affinity pictures and the affinities themselves (to tune the walk with
 # tools/sweep_random_walk.py).
-# Demo values that differ from PSA's (see configs/psa/README.md for the sweeps):
+# Demo values that differ from PSA's (configs/psa/README.md, "Demo defaults"):
 # - SGD with momentum 0.9 at lr 0.1, ten times PSA's step (momentum 5e-4 at
 #   lr 0.1): 300 iterations in all instead of PSA's 10,576;
-# - random-walk background alpha 1 (PSA 16), rescaled to the demo CAMs as the
-#   affinity-label alphas are (configs/_base_/datasets/demo_affinity.py);
+# - affinity-label alphas 1 / 16 (PSA 4 / 32), see
+#   configs/_base_/datasets/demo_affinity.py;
+# - the walk's background: a constant 0.5 after the walk (bg_score) instead of
+#   PSA's background channel (1 - M) ** 16 walked with the CAMs. The walk
+#   averages each class over the regions its affinities join: a class whose
+#   CAM covers only a small part of its objects comes out far below 1 and
+#   loses every pixel to any background channel strong enough for the demo's
+#   spilling CAMs. So only the classes are walked, each is divided by its own
+#   maximum afterwards (as the CAMs were before), and a pixel is foreground
+#   where a class reaches half of its maximum (0.5, the same rule as low
+#   alpha 1 of the affinity labels);
 # - t = 16 steps (PSA 256): the feature maps are about 16 x 16 instead of
 #   63 x 47, and a walk spreads over about sqrt(t) positions, so the same reach
-#   takes 256 * (16 / 55) ** 2 ~ 22 steps; beta 16 (PSA 8) keeps the weaker
-#   demo affinities from leaking across boundaries.
+#   takes 256 * (16 / 55) ** 2 ~ 22 steps.
 _base_ = [
     '../_base_/models/affinitynet_wideresnet38.py',
     '../_base_/datasets/demo_affinity.py', '../_base_/default_runtime.py',
@@ -30,7 +38,7 @@ model = dict(
     # crf_workers=0: the demo's CRF runs in the test loop, so a killed run has
     # written both label files of exactly the images it finished (its resume
     # test counts them); the default (None) runs it in a pool on every core
-    test_cfg=dict(bg_alpha=1, beta=16, num_iters=16, crf=True, crf_workers=0))
+    test_cfg=dict(bg_score=0.5, beta=8, num_iters=16, crf=True, crf_workers=0))
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=0.9))
 param_scheduler = [
     dict(

@@ -40,7 +40,8 @@ pipeline stops and names the changed keys; with the pipeline option
 ``redo=True`` (``--cfg-options redo=True``) it instead moves the folders of that
 stage and every later one to ``{work_dir}/replaced_{time}/`` and runs them
 again. Hidden temporary files that a killed run left in a stage's folder are
-removed when the stage starts.
+removed when the stage starts. The pipeline option ``until=NAME``
+(``--cfg-options until=rw``) runs the stages up to and including ``NAME`` only.
 Under ``--launcher pytorch`` every rank runs every step: training with DDP,
 tests sharded, metrics gathered on rank 0. After each stage the main process
 writes ``{work_dir}/pipeline_summary.json`` (resolved configs, git commit,
@@ -188,6 +189,25 @@ def parse_stages(cfg: Config) -> List[Stage]:
             crf=bool(spec.get('crf', False)),
             workers=int(spec['workers']) if spec.get('workers') else None))
     return stages
+
+
+def stages_until(stages: List[Stage], until: Optional[str], path: str) -> List[Stage]:
+    """The stages up to and including the one named ``until`` (all when None).
+
+    Args:
+        stages: The pipeline's stages, in order.
+        until: Name of the last stage to run (pipeline option ``until``).
+        path: Pipeline config file, for the error message.
+
+    Raises:
+        ValueError: no stage has that name.
+    """
+    if until is None:
+        return stages
+    names = [stage.name for stage in stages]
+    if until not in names:
+        raise ValueError(f'{path}: until={until!r} names no stage; stages: {names}')
+    return stages[:names.index(until) + 1]
 
 
 def split_cfg_options(options: Optional[Mapping[str, Any]],
@@ -344,7 +364,7 @@ def run_pipeline(path: str,
     pipeline_options, stage_options = split_cfg_options(
         cfg_options, [stage.name for stage in parse_stages(cfg)])
     cfg.merge_from_dict(pipeline_options)  # may change stages, e.g. stages.1.workers=4
-    stages = parse_stages(cfg)
+    stages = stages_until(parse_stages(cfg), cfg.get('until'), path)
     init_distributed(launcher)
     work_dir = osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))

@@ -479,18 +479,20 @@ def random_walk_dense(cams: Tensor,
 
 
 def random_walk_input(cams: Tensor,
-                      alpha: float = 16.0,
+                      alpha: Optional[float] = 16.0,
                       stride: int = 8) -> Tensor:
     """Build the class scores the random walk propagates.
 
-    Channel 0 is the background map ``(1 - max_c cams) ** alpha``, channels
-    1..C are ``cams``; the stack is zero-padded bottom/right to a multiple of
+    Channel 0 is the background map ``(1 - max_c cams) ** alpha`` (PSA), or
+    zeros when ``alpha`` is None (the background is then a constant applied
+    after the walk, see :func:`constant_background`); channels 1..C are
+    ``cams``; the stack is zero-padded bottom/right to a multiple of
     ``stride`` and average-pooled by ``stride`` to the feature resolution.
 
     Args:
         cams: Normalised CAMs in [0, 1], tensor (C, H, W) with C >= 1 (all
             foreground classes; zeros for the classes not in the image).
-        alpha: Background exponent (16 for the random walk).
+        alpha: Background exponent (16 for the random walk), or None.
         stride: Output stride of the affinity features.
 
     Returns:
@@ -501,7 +503,8 @@ def random_walk_input(cams: Tensor,
         raise ValueError(
             f'cams must be (C, H, W) with C >= 1, got shape {tuple(cams.shape)}')
     height, width = cams.shape[-2:]
-    background = (1 - cams.amax(dim=0, keepdim=True)).pow(alpha)
+    background = (cams.new_zeros((1, height, width)) if alpha is None else
+                  (1 - cams.amax(dim=0, keepdim=True)).pow(alpha))
     scores = torch.cat([background, cams])
     pad_bottom = -height % stride
     pad_right = -width % stride
@@ -545,6 +548,39 @@ def random_walk_scores_to_image(scores: Tensor,
         align_corners=False)
     upsampled = upsampled[..., :height, :width]
     return upsampled if scores.dim() == 4 else upsampled[0]
+
+
+def constant_background(scores: Tensor, bg_score: float, eps: float = 1e-5) -> Tensor:
+    """Re-normalise propagated class scores and give the background a constant.
+
+    The walk averages each class map over the regions its affinities join, so
+    a CAM that peaks on a small discriminative part comes out of the walk far
+    below 1, while a CAM that already covered its object does not. Dividing
+    each class channel by its own maximum over the image restores the
+    convention of the walk's input (every present class peaks at 1, see
+    :func:`~mmwsss.ops.cam.normalize_cams`), and the background is then the
+    constant score of the CAM-only labels
+    (:func:`~mmwsss.ops.cam.cam_pseudo_label`): a pixel is foreground where a
+    propagated class reaches ``bg_score`` of its maximum. (IRNet labels its
+    walked CAMs the same way, dividing by one maximum over all classes.)
+
+    Args:
+        scores: Propagated scores (C + 1, H, W) or (S, C + 1, H, W); channel
+            0 (the background) is replaced, channels 1..C are the classes
+            (zero for absent ones, which stay zero).
+        bg_score: Constant background score in (0, 1).
+        eps: Added to each maximum, so all-zero channels stay zero.
+
+    Returns:
+        Scores of the same shape and dtype.
+    """
+    if scores.dim() not in (3, 4) or scores.shape[-3] < 2:
+        raise ValueError(f'scores must be (C + 1, H, W) or (S, C + 1, H, W) with C >= 1, '
+                         f'got shape {tuple(scores.shape)}')
+    classes = scores[..., 1:, :, :]
+    classes = classes / (classes.amax(dim=(-2, -1), keepdim=True) + eps)
+    background = torch.full_like(scores[..., :1, :, :], bg_score)
+    return torch.cat([background, classes], dim=-3)
 
 
 def channel_argmax(scores: Tensor) -> Tensor:

@@ -4,8 +4,8 @@ import torch
 
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.pair_indices import pair_indices
-from mmwsss.ops.random_walk import (affinity_graph, affinity_matrix_dense,
-                                    channel_chunks, propagate, random_walk,
+from mmwsss.ops.random_walk import (affinity_graph, affinity_matrix_dense, channel_argmax,
+                                    channel_chunks, constant_background, propagate, random_walk,
                                     random_walk_dense, random_walk_input,
                                     random_walk_scores_to_image, random_walk_to_label,
                                     random_walk_transition)
@@ -330,3 +330,25 @@ def test_scores_to_image_is_the_label_before_argmax():
     torch.testing.assert_close(image_scores, full[:, :30, :33])
     with pytest.raises(ValueError, match='do not match'):
         random_walk_scores_to_image(scores, (40, 33))
+
+
+def test_constant_background_renormalises_each_class_and_sets_the_background():
+    scores = torch.tensor([[[9.0, 9.0]], [[0.2, 0.1]], [[0.0, 0.0]], [[0.5, 2.0]]])
+    out = constant_background(scores, 0.5)
+    assert torch.equal(out[0], torch.full((1, 2), 0.5))
+    assert torch.allclose(out[1], torch.tensor([[1.0, 0.5]]), atol=1e-4)
+    assert torch.equal(out[2], torch.zeros(1, 2))  # absent class stays zero
+    assert torch.allclose(out[3], torch.tensor([[0.25, 1.0]]), atol=1e-4)
+    assert channel_argmax(out).tolist() == [[1, 3]]
+    batch = constant_background(torch.stack([scores, scores * 2]), 0.5)
+    assert torch.allclose(batch[0], out) and torch.allclose(batch[1], out, atol=1e-4)
+    with pytest.raises(ValueError, match='C >= 1'):
+        constant_background(torch.zeros(1, 2, 2), 0.5)
+
+
+def test_random_walk_input_without_alpha_walks_the_classes_only():
+    cams = torch.rand(3, 16, 16)
+    with_alpha = random_walk_input(cams, 4.0, stride=8)
+    without = random_walk_input(cams, None, stride=8)
+    assert torch.equal(without[0], torch.zeros(2, 2))
+    assert torch.equal(without[1:], with_alpha[1:])

@@ -8,12 +8,21 @@ data_root = 'data/demo'
 crop_size = (112, 112)
 cam_work_dir = 'work_dirs/demo/cam'
 cam_dir = cam_work_dir + '/cams'
-# The demo CAMs are broader than PSA's VOC CAMs (best constant background score
-# 0.55 instead of 0.2), so the alphas are rescaled to them: with low alpha 1 the
-# background (1 - M) ** 1 beats a CAM M below 0.5 (PSA's 4: below 0.28), with
-# high alpha 8 below 0.2 (PSA's 32: below 0.08). See configs/psa/README.md.
-affinity_label_cfg = dict(low_alpha=1, high_alpha=8)
-affinity_dir = cam_work_dir + '/affinity_scores_alpha1-8'
+# Affinity labels: confident foreground where the CRF of the scores with the
+# background (1 - M) ** low_alpha says a class, confident background where
+# even (1 - M) ** high_alpha wins (configs/psa/README.md, "Demo defaults").
+# - low alpha 1 (PSA 4): a class is confident where its CAM M is above 0.5
+#   ((1 - M) ** 1 < M); most demo classes have CAMs that spill well beyond
+#   their objects (precision 30-45 % at PSA's background score 0.2), so
+#   PSA's 4 (M above 0.28) would label that spill as foreground;
+# - high alpha 16 (PSA 32): confident background only where every CAM is
+#   below about 0.12 (PSA's 32: 0.08, which leaves much of the background
+#   unlabelled); the demo's compact class (checker: CAMs on its patterned
+#   part, below 0.2 on most of its body) would otherwise have its bodies
+#   labelled background (49 % of its pixels at high alpha 8), which teaches
+#   AffinityNet to cut its objects from their parts.
+affinity_label_cfg = dict(low_alpha=1, high_alpha=16)
+affinity_dir = cam_work_dir + '/affinity_scores_alpha1-16'
 train_pipeline = [
     dict(type='LoadWSSSImage'),
     dict(type='LoadAffinityScores'),

@@ -19,8 +19,8 @@ from torch import Tensor
 from mmwsss.models.segmentors.wsss_segmentor import WSSSSegmentor
 from mmwsss.ops.affinity import mean_neighbour_affinity
 from mmwsss.ops.crf import crf_refine_label
-from mmwsss.ops.random_walk import (channel_argmax, random_walk, random_walk_input,
-                                    random_walk_scores_to_image)
+from mmwsss.ops.random_walk import (channel_argmax, constant_background, random_walk,
+                                    random_walk_input, random_walk_scores_to_image)
 from mmwsss.utils.finite import check_finite
 from mmwsss.utils.readers import read_image
 
@@ -47,7 +47,10 @@ class AffinityNet(WSSSSegmentor):
        resolution, :func:`~mmwsss.ops.random_walk.random_walk` propagates
        them (``A = W ** beta``, ``num_iters`` sparse steps), and the result
        is upsampled bilinearly to the padded size, cropped and labelled by
-       argmax.
+       argmax. With ``test_cfg['bg_score']`` set, only the classes are
+       walked; after upsampling each class is divided by its maximum and
+       the background is that constant
+       (:func:`~mmwsss.ops.random_walk.constant_background`).
 
     Fields set on each sample:
 
@@ -71,7 +74,9 @@ class AffinityNet(WSSSSegmentor):
         decode_head: :class:`AffinityHead` config.
         data_preprocessor: ``SegDataPreProcessor`` config.
         train_cfg: Unused, for the segmentor contract.
-        test_cfg: ``bg_alpha`` (16), ``beta`` (8), ``num_iters`` (t = 256),
+        test_cfg: ``bg_alpha`` (16), ``bg_score`` (None: PSA's background
+            channel of ``bg_alpha``; a number: the constant background of
+            re-normalised walked classes), ``beta`` (8), ``num_iters`` (t = 256),
             ``stride`` (the backbone's output stride, 8), ``crf`` (False) and
             ``crf_workers`` (None: every core, shared by the ranks of the
             node, ``cpu_count // world_size``; 0: the CRF runs in this
@@ -79,8 +84,8 @@ class AffinityNet(WSSSSegmentor):
         init_cfg: Initialisation config.
     """
 
-    DEFAULT_TEST_CFG = dict(bg_alpha=16.0, beta=8.0, num_iters=256, stride=8, crf=False,
-                            crf_workers=None)
+    DEFAULT_TEST_CFG = dict(bg_alpha=16.0, bg_score=None, beta=8.0, num_iters=256,
+                            stride=8, crf=False, crf_workers=None)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Affinity features (B, D, h, w)."""
@@ -135,12 +140,16 @@ class AffinityNet(WSSSSegmentor):
                 img[:, :height, :width])
             check_finite(affinity, f'affinities predicted for image {img_id!r} '
                          '(random-walk input)')
+            bg_score = cfg.get('bg_score')
+            alpha = cfg['bg_alpha'] if bg_score is None else None
             scores = random_walk(
-                random_walk_input(cams, cfg['bg_alpha'], cfg['stride']), affinity,
+                random_walk_input(cams, alpha, cfg['stride']), affinity,
                 beta=cfg['beta'], num_iters=cfg['num_iters'],
                 radius=self.decode_head.radius)
             image_scores = random_walk_scores_to_image(scores, (height, width),
                                                        cfg['stride'])
+            if bg_score is not None:
+                image_scores = constant_background(image_scores, bg_score)
             sample.pred_sem_seg = PixelData(data=channel_argmax(image_scores)[None])
             sample.pred_rw_scores = PixelData(data=scores)
             sample.pred_affinity = PixelData(data=mean_neighbour_affinity(
