@@ -8,11 +8,35 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmseg.registry import METRICS
 
+from mmwsss.evaluation.per_class_table import BEST_PREFIX
 from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
 from mmwsss.ops.cam import cam_pseudo_label
 
 SWEEP_PREFIX = 'sweep/mIoU@'
 """Key prefix of the background-threshold sweep in the returned metrics."""
+
+
+def flat_scores(confusion: np.ndarray, class_names: Sequence[str],
+                prefix: str = '') -> Dict[str, float]:
+    """The scores of a confusion matrix as flat keys.
+
+    Args:
+        confusion: (C + 1, C + 1) counts, rows ground truth.
+        class_names: C + 1 class names, background first.
+        prefix: Prefix of every key.
+
+    Returns:
+        ``{prefix}mIoU``, ``{prefix}mPrecision``, ``{prefix}mRecall``,
+        ``{prefix}aAcc``, then ``{prefix}{IoU,Precision,Recall}.{class}``
+        (percent, class by class).
+    """
+    scores = segmentation_scores(confusion, class_names)
+    metrics: Dict[str, float] = OrderedDict(
+        (f'{prefix}{key}', scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
+    for name, values in scores['per_class'].items():
+        for key, value in values.items():
+            metrics[f'{prefix}{key}.{name}'] = value
+    return metrics
 
 
 def pseudo_label_metrics(confusion: np.ndarray,
@@ -30,15 +54,12 @@ def pseudo_label_metrics(confusion: np.ndarray,
 
     Returns:
         ``mIoU``, ``mPrecision``, ``mRecall``, ``aAcc``, ``{IoU,Precision,
-        Recall}.{class}``; with a sweep also ``sweep/mIoU@{t:.2f}``,
-        ``best_bg_threshold`` and ``best_mIoU``.
+        Recall}.{class}`` (see :func:`flat_scores`); with a sweep also
+        ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU`` and the
+        scores at the best threshold under the prefix ``best/``
+        (``best/mIoU``, ``best/IoU.{class}`` ...).
     """
-    scores = segmentation_scores(confusion, class_names)
-    metrics: Dict[str, float] = OrderedDict(
-        (key, scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
-    for name, values in scores['per_class'].items():
-        for key, value in values.items():
-            metrics[f'{key}.{name}'] = value
+    metrics = flat_scores(confusion, class_names)
     if sweep is not None:
         curve = [segmentation_scores(matrix, class_names)['mIoU'] for matrix in sweep]
         for threshold, miou in zip(bg_thresholds, curve):
@@ -46,6 +67,7 @@ def pseudo_label_metrics(confusion: np.ndarray,
         best = int(np.argmax(curve))
         metrics['best_bg_threshold'] = float(bg_thresholds[best])
         metrics['best_mIoU'] = curve[best]
+        metrics.update(flat_scores(sweep[best], class_names, BEST_PREFIX))
     return metrics
 
 
@@ -67,7 +89,8 @@ class PseudoLabelMetric(BaseMetric):
 
     Returned keys: ``mIoU``, ``mPrecision``, ``mRecall``, ``aAcc``,
     ``IoU.{class}``, ``Precision.{class}``, ``Recall.{class}``; with a sweep
-    also ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU``.
+    also ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU`` and
+    the same scores at the best threshold prefixed with ``best/``.
 
     Args:
         bg_thresholds: Background scores to sweep, or None.
