@@ -1,5 +1,4 @@
 """Metric for pseudo labels (and CAMs) against ground-truth masks."""
-from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -9,34 +8,12 @@ from mmengine.logging import MMLogger
 from mmseg.registry import METRICS
 
 from mmwsss.evaluation.per_class_table import BEST_PREFIX
-from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
+from mmwsss.evaluation.segmentation_scores import (confusion_matrix, flat_scores,
+                                                  segmentation_scores)
 from mmwsss.ops.cam import cam_pseudo_label
 
 SWEEP_PREFIX = 'sweep/mIoU@'
 """Key prefix of the background-threshold sweep in the returned metrics."""
-
-
-def flat_scores(confusion: np.ndarray, class_names: Sequence[str],
-                prefix: str = '') -> Dict[str, float]:
-    """The scores of a confusion matrix as flat keys.
-
-    Args:
-        confusion: (C + 1, C + 1) counts, rows ground truth.
-        class_names: C + 1 class names, background first.
-        prefix: Prefix of every key.
-
-    Returns:
-        ``{prefix}mIoU``, ``{prefix}mPrecision``, ``{prefix}mRecall``,
-        ``{prefix}aAcc``, then ``{prefix}{IoU,Precision,Recall}.{class}``
-        (percent, class by class).
-    """
-    scores = segmentation_scores(confusion, class_names)
-    metrics: Dict[str, float] = OrderedDict(
-        (f'{prefix}{key}', scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
-    for name, values in scores['per_class'].items():
-        for key, value in values.items():
-            metrics[f'{prefix}{key}.{name}'] = value
-    return metrics
 
 
 def pseudo_label_metrics(confusion: np.ndarray,
