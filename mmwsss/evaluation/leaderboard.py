@@ -247,7 +247,10 @@ def per_class_iou_table(work_dir: str,
             continue
         metrics = _read_json(path)
         value = _lookup(metrics, spec.key)
-        scores = per_class_scores(metrics, spec.prefix)
+        try:
+            scores = per_class_scores(metrics, spec.prefix)
+        except KeyError as error:
+            raise KeyError(f'{path}: {error.args[0]}') from error
         if value is None or not scores:
             continue
         headers.append(f'{spec.method}; {_settings(spec, metrics, path)}; '

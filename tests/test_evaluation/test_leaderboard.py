@@ -105,6 +105,10 @@ def test_files_that_cannot_be_read_are_named(work_dir: Path) -> None:
     _write(work_dir / 'rw/rw_metrics.json', {'rw_pseudo_labels': {'mIoU': 50.0}})
     with pytest.raises(KeyError, match="rw_metrics.json has no 'mIoU'"):
         leaderboard_table(str(work_dir))
+    _write(work_dir / 'rw/rw_metrics.json', {'mIoU': 50.0, 'IoU.a': 50.0, 'Recall.a': 50.0})
+    with pytest.raises(KeyError, match="rw_metrics.json: metrics have 'IoU.a' but no "
+                       "'Precision.a'"):
+        per_class_iou_table(str(work_dir))
     (work_dir / 'rw/rw_metrics.json').write_text('[1, 2]')
     with pytest.raises(ValueError, match='rw_metrics.json must hold a JSON object'):
         leaderboard_table(str(work_dir))
