@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmseg.registry import METRICS
 
-from mmwsss.evaluation.per_class_table import BEST_PREFIX
+from mmwsss.evaluation.per_class_table import BEST_PREFIX, per_class_markdown
 from mmwsss.evaluation.segmentation_scores import (confusion_matrix, flat_scores,
                                                   segmentation_scores)
 from mmwsss.ops.cam import cam_pseudo_label
@@ -149,10 +149,5 @@ class PseudoLabelMetric(BaseMetric):
             r['sweep_images'] for r in results) == num_images else None)
         metrics = pseudo_label_metrics(sum(r['confusion'] for r in results), class_names,
                                        self.bg_thresholds, sweep)
-        rows = ['class            IoU   Prec.  Recall'] + [
-            f'{name:<14} {metrics[f"IoU.{name}"]:6.2f} '
-            f'{metrics[f"Precision.{name}"]:6.2f} {metrics[f"Recall.{name}"]:6.2f}'
-            for name in class_names
-        ]
-        logger.info('per-class results:\n' + '\n'.join(rows))
+        logger.info('per-class results (%):\n' + per_class_markdown(metrics))
         return metrics
