@@ -2,6 +2,12 @@
 
 Examples::
 
+Label PNGs: the flat metrics (mIoU, mPrecision, mRecall, aAcc,
+IoU/Precision/Recall.{class}, num_images) go to the JSON, their per-class table
+to ``{json stem}_per_class.md`` beside it. CAM files: the mIoU per background
+score, the best one and its flat scores under ``best/`` go to the JSON, the
+curve to a PNG beside it.
+
     # label PNGs (random-walk or CAM-only pseudo labels)
     python tools/eval_pseudo_labels.py labels work_dirs/x/cam_pseudo_labels \
         --data-root data/demo --split ImageSets/Segmentation/train.txt
@@ -10,13 +16,13 @@ Examples::
         --split ImageSets/Segmentation/train.txt --out work_dirs/x/cam_sweep.json
 """
 import argparse
-import json
 import os.path as osp
-
 
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset
 from mmwsss.evaluation.folder_evaluation import (evaluate_cam_folder,
                                                  evaluate_label_folder, read_split)
+from mmwsss.evaluation.per_class_table import (BEST_PREFIX, per_class_markdown,
+                                               write_per_class_table)
 from mmwsss.utils import save_json
 from mmwsss.visualization import plot_threshold_curve
 
@@ -53,18 +59,23 @@ def main() -> None:
     out = args.out or args.pred_dir.rstrip('/') + '_metrics.json'
     if args.kind == 'labels':
         result = evaluate_label_folder(args.pred_dir, gt_dir, img_ids, classes)
-        print(json.dumps({k: v for k, v in result.items() if k != 'per_class'}, indent=2))
+        print(per_class_markdown(result), end='')
+        print(f'{result["num_images"]} images')
     else:
         result = evaluate_cam_folder(args.pred_dir, gt_dir, img_ids, classes,
                                      args.thresholds)
         for threshold, miou in zip(result['thresholds'], result['mIoU']):
             print(f'bg {threshold:.2f}: mIoU {miou:.2f}')
         print(f'best: bg {result["best_bg_threshold"]:.2f}, mIoU {result["best_mIoU"]:.2f}')
+        print(per_class_markdown(result, BEST_PREFIX), end='')
         plot_threshold_curve(
             dict(zip(result['thresholds'], result['mIoU'])),
             osp.splitext(out)[0] + '.png')
     save_json(result, out)
     print(f'results written to {out}')
+    table = write_per_class_table(result, out)
+    if table:
+        print(f'per-class table written to {table}')
 
 
 if __name__ == '__main__':

@@ -1,8 +1,10 @@
 """Print our stage results beside the published ones as a Markdown table.
 
-Reads ``cam/cam_metrics.json``, ``rw/rw_metrics.json``, ``seg/seg_metrics*.json``
-(see ``mmwsss.evaluation.leaderboard.STAGE_RESULT_FILES``) from a work dir,
-prints the table and writes it to ``{work_dir}/leaderboard.md``.
+Reads ``cam/cam_metrics.json``, ``rw/rw_metrics.json``, ``rw/rw_crf_metrics.json``,
+``seg/seg_metrics*.json`` (see ``mmwsss.evaluation.leaderboard.STAGE_RESULT_FILES``)
+from a work dir, prints the table and, for the results with per-class keys, a
+per-class IoU table (one column per result), and writes both to
+``{work_dir}/leaderboard.md``.
 
 Examples::
 
@@ -17,7 +19,7 @@ from mmwsss.evaluation.published_results import STAGES
 
 
 def main() -> None:
-    """Build, print and save the table."""
+    """Build, print and save the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('work_dir', help='work dir with cam/, rw/, seg/ results')
     parser.add_argument('--dataset', default='VOC12',

@@ -4,7 +4,9 @@ Runs the config's test loop on CHECKPOINT: for every image of the test dataset
 the random walk propagates its CAMs (``data_prefix['cam_path']``) with the
 predicted affinities. Writes ``{work_dir}/rw_pseudo_labels/{id}.png`` (and
 ``rw_crf_pseudo_labels`` with ``--crf``) and, when the dataset has ground
-truth, ``{work_dir}/rw_metrics.json``; with ``--save-affinity`` (or a
+truth, their flat metrics ``{work_dir}/rw_metrics.json`` (and
+``rw_crf_metrics.json``) with a per-class table beside each
+(``rw_metrics_per_class.md`` ...); with ``--save-affinity`` (or a
 ``SaveWalkAffinityHook`` in the config) also each image's affinities,
 ``{work_dir}/rw_affinities/{id}.npz``, which ``tools/sweep_random_walk.py``
 re-walks for other settings without the network. Images already written are skipped, so
@@ -28,6 +30,7 @@ from mmwsss.utils import load_config
 
 SAVE_HOOK = 'SavePseudoLabelHook'
 CRF_FIELD, CRF_DIR = 'pred_crf_sem_seg', 'rw_crf_pseudo_labels'
+CRF_METRICS = 'rw_crf_metrics.json'
 AFFINITY_HOOK, AFFINITY_DIR = 'SaveWalkAffinityHook', 'rw_affinities'
 
 
@@ -66,15 +69,18 @@ def main() -> None:
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, crf=True)
         for hook in save_hooks:
             hook['label_dirs'] = dict(hook.get('label_dirs') or {}, **{CRF_FIELD: CRF_DIR})
+            if hook.get('metrics_files'):
+                hook['metrics_files'] = dict(hook['metrics_files'],
+                                             **{CRF_FIELD: CRF_METRICS})
     if args.save_affinity and not any(hook.get('type') == AFFINITY_HOOK
                                       for hook in cfg.custom_hooks):
         cfg.custom_hooks.append(dict(type=AFFINITY_HOOK, out_dir=AFFINITY_DIR))
     runner = Runner.from_cfg(cfg)
     runner.test()
     for hook in save_hooks:
-        for folder in list(hook.get('label_dirs', {}).values()) + [hook.get('metrics_file')]:
-            if folder:
-                runner.logger.info(f'output: {osp.join(runner.work_dir, folder)}')
+        for output in [*(hook.get('label_dirs') or {}).values(),
+                       *(hook.get('metrics_files') or {}).values()]:
+            runner.logger.info(f'output: {osp.join(runner.work_dir, output)}')
 
 
 if __name__ == '__main__':

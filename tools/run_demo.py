@@ -3,7 +3,7 @@
 Generates the demo dataset in ``data/demo`` if it is missing, then runs the
 demo PSA pipeline config (``tools/train.py PIPELINE``): CAM classifier and
 CAMs, affinity labels, AffinityNet with the random walk, DeepLabV3+ on the
-random-walk pseudo labels, and the per-stage table of ``tools/leaderboard.py``,
+random-walk pseudo labels, and the tables of ``tools/leaderboard.py``,
 all under ``work_dirs/demo``. Finished steps are skipped, so a rerun after an
 interruption goes on where it stopped. Extra arguments go to ``tools/train.py``
 (e.g. ``--cfg-options seg.train_cfg.max_iters=200``).

@@ -59,7 +59,9 @@ custom_hooks = [
             pred_sem_seg='rw_pseudo_labels',
             pred_crf_sem_seg='rw_crf_pseudo_labels'),
         skip_existing=True,
-        metrics_file='rw_metrics.json',
+        metrics_files=dict(
+            pred_sem_seg='rw_metrics.json',
+            pred_crf_sem_seg='rw_crf_metrics.json'),
         overlay_dir='rw_overlays',
         affinity_dir='affinity_pictures'),
     # rw_affinities/{id}.npz, for tools/sweep_random_walk.py

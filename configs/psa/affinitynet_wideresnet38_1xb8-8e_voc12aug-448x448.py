@@ -20,6 +20,6 @@ custom_hooks = [
         type='SavePseudoLabelHook',
         label_dirs=dict(pred_sem_seg='rw_pseudo_labels'),
         skip_existing=True,
-        metrics_file='rw_metrics.json'),
+        metrics_files=dict(pred_sem_seg='rw_metrics.json')),
     dict(type='RandomWalkHook'),
 ]

@@ -47,7 +47,8 @@ tests sharded, metrics gathered on rank 0. After each stage the main process
 writes ``{work_dir}/pipeline_summary.json`` (resolved configs, git commit,
 step timings, metrics, and per step the number of images whose image-level
 label list is empty); with ``leaderboard`` it ends with the per-stage table
-of :func:`~mmwsss.evaluation.leaderboard.write_leaderboard`.
+and the per-class IoU table of
+:func:`~mmwsss.evaluation.leaderboard.write_leaderboard`.
 """
 import gc
 import glob
@@ -483,7 +484,7 @@ def _log(message: str) -> None:
 
 
 def _report(summary: Dict[str, Any], leaderboard: Optional[Mapping[str, Any]]) -> None:
-    """Print the timings, the leaderboard table and where the outputs are."""
+    """Print the timings, the leaderboard tables and where the outputs are."""
     work_dir = summary['work_dir']
     if leaderboard is not None:
         folders = [record['name'] for record in summary['stages']]

@@ -10,7 +10,8 @@ from tqdm import tqdm
 from mmwsss.ops.cam import cam_pseudo_label
 from mmwsss.utils import load_cams, read_label_png
 
-from .segmentation_scores import confusion_matrix, segmentation_scores
+from .per_class_table import BEST_PREFIX
+from .segmentation_scores import confusion_matrix, flat_scores, segmentation_scores
 
 
 def _check_same_size(pred: np.ndarray, gt: np.ndarray, path: str) -> None:
@@ -73,7 +74,7 @@ def cam_sweep_confusions(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
 
 def evaluate_label_folder(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
                           class_names: Sequence[str],
-                          ignore_index: int = 255) -> Dict[str, object]:
+                          ignore_index: int = 255) -> Dict[str, float]:
     """Score ``{pred_dir}/{id}.png`` against ``{gt_dir}/{id}.png``.
 
     Args:
@@ -84,11 +85,13 @@ def evaluate_label_folder(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
         ignore_index: Ground-truth value to ignore.
 
     Returns:
-        :func:`segmentation_scores` output plus ``num_images``.
+        The flat metrics of :func:`flat_scores` (``mIoU``, ``mPrecision``,
+        ``mRecall``, ``aAcc``, ``{IoU,Precision,Recall}.{class}``) plus
+        ``num_images``.
     """
     confusion = label_folder_confusion(pred_dir, gt_dir, img_ids, len(class_names),
                                        ignore_index)
-    return dict(segmentation_scores(confusion, class_names), num_images=len(img_ids))
+    return dict(flat_scores(confusion, class_names), num_images=len(img_ids))
 
 
 def evaluate_cam_folder(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
@@ -106,18 +109,18 @@ def evaluate_cam_folder(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
 
     Returns:
         ``thresholds``, ``mIoU`` (one per threshold), ``best_bg_threshold``,
-        ``best_mIoU`` and ``best`` (the full scores at the best threshold).
+        ``best_mIoU``, ``num_images`` and the flat scores at the best
+        threshold under the prefix ``best/`` (``best/mIoU``,
+        ``best/IoU.{class}`` ..., see :func:`flat_scores`).
     """
     confusions = cam_sweep_confusions(cam_dir, gt_dir, img_ids, len(class_names),
                                       thresholds, ignore_index)
-    scores: List[Dict[str, object]] = [
-        segmentation_scores(matrix, class_names) for matrix in confusions
-    ]
-    curve = [s['mIoU'] for s in scores]
+    curve = [segmentation_scores(matrix, class_names)['mIoU'] for matrix in confusions]
     best = int(np.argmax(curve))
     return dict(thresholds=[float(t) for t in thresholds], mIoU=curve,
                 best_bg_threshold=float(thresholds[best]), best_mIoU=curve[best],
-                best=scores[best], num_images=len(img_ids))
+                num_images=len(img_ids),
+                **flat_scores(confusions[best], class_names, BEST_PREFIX))
 
 
 def read_split(path: Optional[str], folder: str, suffix: str) -> List[str]:

@@ -1,4 +1,4 @@
-"""A Markdown table of a work dir's stage results beside the published ones."""
+"""Markdown tables of a work dir's stage results: beside the published ones, per class."""
 import json
 import os.path as osp
 import re
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 from mmwsss.utils import atomic_path
+from .per_class_table import BEST_PREFIX, per_class_scores
 from .published_results import PUBLISHED_RESULTS, STAGES, Result
 
 MISSING = 'missing'
@@ -28,7 +29,7 @@ class StageResultFile:
         stage: Key of :data:`STAGES`.
         path: JSON file relative to the work dir.
         key: Keys leading to the mIoU (percent) in the JSON, outermost first
-            (the random-walk stage writes ``{folder: {'mIoU': ...}}``).
+            (every stage writes flat metrics: one key).
         method: Name of the result in the table.
         settings: Conventions; ``str.format`` fields are filled from the JSON
             (e.g. ``{best_bg_threshold:.2f}``).
@@ -37,6 +38,9 @@ class StageResultFile:
         required: List the row with :data:`MISSING` when the file is absent
             from a stage folder the work dir has (optional variants are left
             out instead).
+        prefix: Key prefix of the per-class values of this result in the
+            JSON (``{prefix}IoU.{class}``; ``'best/'``: the CAM scores at the
+            best background threshold).
     """
 
     stage: str
@@ -47,6 +51,7 @@ class StageResultFile:
     crf: str
     split: str
     required: bool = False
+    prefix: str = ''
 
 
 STAGE_RESULT_FILES: Tuple[StageResultFile, ...] = (
@@ -54,11 +59,10 @@ STAGE_RESULT_FILES: Tuple[StageResultFile, ...] = (
                     "bg score of the config's test_cfg", 'no', 'train', True),
     StageResultFile('cam', 'cam/cam_metrics.json', ('best_mIoU', ), 'ours: CAM',
                     'bg score {best_bg_threshold:.2f} (tuned on the ground truth)', 'no',
-                    'train', True),
-    StageResultFile('pseudo', 'rw/rw_metrics.json', ('rw_pseudo_labels', 'mIoU'),
-                    'ours: random walk', 'random walk of the affinity config', 'no',
-                    'train', True),
-    StageResultFile('pseudo', 'rw/rw_metrics.json', ('rw_crf_pseudo_labels', 'mIoU'),
+                    'train', True, prefix=BEST_PREFIX),
+    StageResultFile('pseudo', 'rw/rw_metrics.json', ('mIoU', ), 'ours: random walk',
+                    'random walk of the affinity config', 'no', 'train', True),
+    StageResultFile('pseudo', 'rw/rw_crf_metrics.json', ('mIoU', ),
                     'ours: random walk + dCRF', 'random walk of the affinity config',
                     'yes', 'train'),
     StageResultFile('pseudo', 'eps/cam_metrics.json', ('mIoU', ), 'ours: EPS',
@@ -108,6 +112,23 @@ def _stage_folder(path: str) -> str:
     return path.split('/', 1)[0]
 
 
+def _stage_files(work_dir: str, files: Sequence[StageResultFile],
+                 folders: Optional[Sequence[str]]) -> List[StageResultFile]:
+    """The expected result files of the stage folders (default: those present)."""
+    if folders is None:
+        folders = [_stage_folder(spec.path) for spec in files
+                   if osp.isdir(osp.join(work_dir, _stage_folder(spec.path)))]
+    return [spec for spec in files if _stage_folder(spec.path) in folders]
+
+
+def _settings(spec: StageResultFile, metrics: dict, path: str) -> str:
+    """The settings text of a result, its fields filled from the metrics."""
+    try:
+        return spec.settings.format(**metrics)
+    except KeyError as error:
+        raise KeyError(f'{path} has no {error} for the settings column') from error
+
+
 def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
              files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
              folders: Optional[Sequence[str]] = None) -> List[Row]:
@@ -134,13 +155,8 @@ def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
         ValueError: a file exists but is not a JSON object.
         KeyError: a JSON file lacks a required number or a key of its settings.
     """
-    if folders is None:
-        folders = [_stage_folder(spec.path) for spec in files
-                   if osp.isdir(osp.join(work_dir, _stage_folder(spec.path)))]
     rows = []
-    for spec in files:
-        if _stage_folder(spec.path) not in folders:
-            continue
+    for spec in _stage_files(work_dir, files, folders):
         path = osp.join(work_dir, spec.path)
         if not osp.isfile(path):
             if spec.required:
@@ -156,12 +172,8 @@ def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
                 continue
             raise KeyError(f'{path} has no {"/".join(spec.key)!r} '
                            f'(keys: {sorted(metrics)})')
-        try:
-            settings = spec.settings.format(**metrics)
-        except KeyError as error:
-            raise KeyError(f'{path} has no {error} for the settings column') from error
         rows.append((STAGES[spec.stage], spec.method, f'{float(value):.2f}',
-                     f'{dataset} {spec.split}', settings, spec.crf,
+                     f'{dataset} {spec.split}', _settings(spec, metrics, path), spec.crf,
                      _pretraining_of(pretraining, spec.stage), spec.path))
     return rows
 
@@ -202,12 +214,69 @@ def leaderboard_table(work_dir: str,
     return '\n'.join(lines) + '\n'
 
 
+def per_class_iou_table(work_dir: str,
+                        files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
+                        folders: Optional[Sequence[str]] = None) -> str:
+    """Markdown table of the per-class IoU of our results found in a work dir.
+
+    One column per result file of ``files`` present (in ``files`` order) whose
+    JSON holds its mIoU and per-class keys (``{prefix}IoU.{class}``); files
+    without them (written before the metrics were flat) are left out. The
+    header of a column names the result, its settings, its CRF and its file.
+
+    Args:
+        work_dir: Work dir with the stage results.
+        files: Expected result files of the work dir.
+        folders: Stage folders the work dir is meant to have (see
+            :func:`our_rows`; default: those present).
+
+    Returns:
+        Rows ``| {class} | {IoU} | ... |`` in the order the classes first
+        appear (``-`` where a result lacks the class), then ``| mean | {mIoU}
+        | ... |``; ``''`` when no result has per-class values.
+
+    Raises:
+        ValueError: a file exists but is not a JSON object.
+        KeyError: a file lacks a key of its settings, or has a class's IoU
+            but not its precision or recall.
+    """
+    headers, columns, means = [], [], []
+    for spec in _stage_files(work_dir, files, folders):
+        path = osp.join(work_dir, spec.path)
+        if not osp.isfile(path):
+            continue
+        metrics = _read_json(path)
+        value = _lookup(metrics, spec.key)
+        try:
+            scores = per_class_scores(metrics, spec.prefix)
+        except KeyError as error:
+            raise KeyError(f'{path}: {error.args[0]}') from error
+        if value is None or not scores:
+            continue
+        headers.append(f'{spec.method}; {_settings(spec, metrics, path)}; '
+                       f'CRF {spec.crf}; {spec.path}')
+        columns.append({name: values['IoU'] for name, values in scores.items()})
+        means.append(float(value))
+    if not columns:
+        return ''
+    classes = list(dict.fromkeys(name for column in columns for name in column))
+    lines = ['| class | ' + ' | '.join(headers) + ' |', '|' + ' --- |' * (len(columns) + 1)]
+    lines += [f'| {name} | ' + ' | '.join(
+        f'{column[name]:.2f}' if name in column else '-' for column in columns) + ' |'
+              for name in classes]
+    lines.append('| mean | ' + ' | '.join(f'{mean:.2f}' for mean in means) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 def write_leaderboard(work_dir: str,
                       dataset: str = 'VOC12',
                       pretraining: Pretraining = 'ImageNet',
                       out: Optional[str] = None,
                       folders: Optional[Sequence[str]] = None) -> Tuple[str, str]:
-    """Write the titled table of a work dir as Markdown (atomically).
+    """Write the titled tables of a work dir as Markdown (atomically).
+
+    The table of :func:`leaderboard_table`, then (when a result has
+    per-class values) the one of :func:`per_class_iou_table`.
 
     Args:
         work_dir: Work dir with the stage results.
@@ -229,6 +298,9 @@ def write_leaderboard(work_dir: str,
             'Pseudo labels are scored on the train split, segmentation on val '
             '(mIoU in %, 255 ignored).\n\n'
             + leaderboard_table(work_dir, dataset, pretraining, folders=folders))
+    per_class = per_class_iou_table(work_dir, folders=folders)
+    if per_class:
+        text += '\n## Per-class IoU of our results (%)\n\n' + per_class
     out = out or osp.join(work_dir, 'leaderboard.md')
     with atomic_path(out) as tmp:
         tmp.write_text(text)

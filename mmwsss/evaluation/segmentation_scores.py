@@ -6,6 +6,7 @@ intersection, its row and column sums the ground-truth and predicted areas.
 The matrix itself is one ``bincount`` per image, cheaper than the three
 histograms of ``intersect_and_union``, and it keeps which classes are confused.
 """
+from collections import OrderedDict
 from typing import Dict, Sequence, Union
 
 import numpy as np
@@ -80,3 +81,26 @@ def segmentation_scores(confusion: np.ndarray,
             name: dict(IoU=percent(i), Precision=percent(p), Recall=percent(r))
             for name, i, p, r in zip(class_names, iou, precision, recall)
         })
+
+
+def flat_scores(confusion: np.ndarray, class_names: Sequence[str],
+                prefix: str = '') -> Dict[str, float]:
+    """The scores of a confusion matrix as flat keys.
+
+    Args:
+        confusion: (C + 1, C + 1) counts, rows ground truth.
+        class_names: C + 1 class names, background first.
+        prefix: Prefix of every key.
+
+    Returns:
+        ``{prefix}mIoU``, ``{prefix}mPrecision``, ``{prefix}mRecall``,
+        ``{prefix}aAcc``, then ``{prefix}{IoU,Precision,Recall}.{class}``
+        (percent, class by class).
+    """
+    scores = segmentation_scores(confusion, class_names)
+    metrics: Dict[str, float] = OrderedDict(
+        (f'{prefix}{key}', scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
+    for name, values in scores['per_class'].items():
+        for key, value in values.items():
+            metrics[f'{prefix}{key}.{name}'] = value
+    return metrics

@@ -10,6 +10,7 @@ from mmseg.structures import SegDataSample
 from PIL import Image
 
 from mmwsss.engine import ProgressBarHook, SaveCAMHook, SaveMetricsHook
+from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
 from mmwsss.utils import load_cams
 
 
@@ -47,14 +48,27 @@ def test_save_cam_hook_writes_cams_labels_and_overlays(tmp_path: Path) -> None:
         'img7_a.jpg', 'img7_c.jpg']
 
 
-def test_save_metrics_hook_writes_json_and_plot(tmp_path: Path) -> None:
-    metrics = {'mIoU': 40.0, 'sweep/mIoU@0.10': 30.0, 'sweep/mIoU@0.20': 40.0,
-               'best_bg_threshold': 0.2, 'best_mIoU': 40.0}
+def test_save_metrics_hook_writes_json_plot_and_tables(tmp_path: Path) -> None:
+    # pseudo labels [[1, 0], [0, 1]] (bg, a); sweep at bg 0.1 ([[1, 1], [0, 2]])
+    # and 0.2 (perfect)
+    sweep = np.array([[[1, 1], [0, 2]], [[2, 0], [0, 2]]])
+    metrics = pseudo_label_metrics(np.array([[1, 1], [0, 2]]), ('background', 'a'),
+                                   [0.1, 0.2], sweep)
     SaveMetricsHook(filename='cam_metrics.json').after_test_epoch(_runner(tmp_path), metrics)
     assert json.loads((tmp_path / 'cam_metrics.json').read_text()) == metrics
     sweep = json.loads((tmp_path / 'cam_metrics_sweep.json').read_text())
-    assert sweep['thresholds'] == [0.1, 0.2] and sweep['mIoU'] == [30.0, 40.0]
+    assert sweep['thresholds'] == [0.1, 0.2] and sweep['mIoU'] == [58.33, 100.0]
     assert (tmp_path / 'cam_metrics_sweep.png').stat().st_size > 1000
+    header = '| class | IoU | Precision | Recall |\n| --- | --- | --- | --- |\n'
+    assert (tmp_path / 'cam_metrics_per_class.md').read_text() == (
+        '# Per-class scores (%) of cam_metrics.json\n\n' + header
+        + '| background | 50.00 | 100.00 | 50.00 |\n'
+        '| a | 66.67 | 66.67 | 100.00 |\n'
+        '| mean | 58.33 | 83.33 | 75.00 |\n'
+        '\n## Best background threshold 0.20 (tuned on the ground truth)\n\n' + header
+        + '| background | 100.00 | 100.00 | 100.00 |\n'
+        '| a | 100.00 | 100.00 | 100.00 |\n'
+        '| mean | 100.00 | 100.00 | 100.00 |\n')
 
 
 def test_progress_bar_hook_counts(tmp_path: Path, capsys) -> None:
@@ -72,3 +86,4 @@ def test_save_metrics_hook_accepts_numpy_scalars(tmp_path: Path) -> None:
     SaveMetricsHook(filename='seg_metrics.json').after_test_epoch(_runner(tmp_path), metrics)
     assert json.loads((tmp_path / 'seg_metrics.json').read_text()) == {
         'aAcc': 91.25, 'mIoU': 69.17, 'mAcc': 60.0}
+    assert not (tmp_path / 'seg_metrics_per_class.md').exists()  # no per-class keys

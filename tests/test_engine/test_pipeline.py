@@ -129,6 +129,9 @@ def one_process_run(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -
     result = run_pipeline_command(PIPELINE, work_dir, demo_root)
     assert '| ours: random walk |' in result.stdout  # the leaderboard table
     assert '| missing |' not in result.stdout
+    # the per-class IoU table: a column per result, CAM at both bg scores
+    assert "| class | ours: CAM; bg score of the config's test_cfg;" in result.stdout
+    assert '; rw/rw_crf_metrics.json | ours: segmentation;' in result.stdout
     return work_dir
 
 
@@ -145,9 +148,11 @@ def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> Non
     assert 'max_epochs=1' in cam['resolved_config']['train']
     assert rw['cfg_options']['train_dataloader.dataset.data_prefix.cam_path'] == str(
         one_process_run / 'cam' / 'cams')
-    assert rw['metrics']['rw_metrics.json']['rw_pseudo_labels']['num_images'] == 24
+    assert rw['metrics']['rw_metrics.json']['num_images'] == 24
+    assert rw['metrics']['rw_crf_metrics.json']['num_images'] == 24
     assert 0 <= seg['metrics']['seg_metrics.json']['mIoU'] <= 100
-    assert (one_process_run / 'leaderboard.md').is_file()
+    assert '## Per-class IoU of our results (%)' in (
+        one_process_run / 'leaderboard.md').read_text()
 
 
 def test_each_stage_logs_under_its_own_work_dir(one_process_run: Path) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 from unittest.mock import MagicMock
 
 import numpy as np
+import pytest
 import torch
 from mmengine.dataset import DefaultSampler
 from mmengine.structures import PixelData
@@ -15,6 +16,7 @@ from torch.utils.data import DataLoader
 
 from mmwsss.datasets.wsss_dataset import read_label_png
 from mmwsss.engine import RandomWalkHook, SavePseudoLabelHook
+from mmwsss.evaluation.per_class_table import per_class_document
 
 
 def _runner(work_dir: Path, demo_root: Path) -> MagicMock:
@@ -52,7 +54,8 @@ def test_skips_written_images_and_scores_all(tmp_path: Path, demo_root: Path) ->
     (tmp_path / 'rw' / f'{infos[5]["img_id"]}.png').write_bytes(b'')  # only one folder
     hook = SavePseudoLabelHook(
         label_dirs=dict(pred_sem_seg='rw', pred_crf_sem_seg='rw_crf'), skip_existing=True,
-        metrics_file='rw_metrics.json', overlay_dir='overlays', affinity_dir='affinity')
+        metrics_files=dict(pred_sem_seg='rw_metrics.json', pred_crf_sem_seg='rw_crf_metrics.json'),
+        overlay_dir='overlays', affinity_dir='affinity')
     hook.before_test(runner)
     loader = runner.test_loop.dataloader
     remaining = [loader.dataset.get_data_info(i)['img_id'] for i in range(len(loader.dataset))]
@@ -63,9 +66,14 @@ def test_skips_written_images_and_scores_all(tmp_path: Path, demo_root: Path) ->
         hook.after_test_iter(runner, batch_idx, batch, outputs)
     hook.after_test_epoch(runner, metrics={})
     metrics = json.loads((tmp_path / 'rw_metrics.json').read_text())
-    assert metrics['rw']['num_images'] == len(infos) == 24
-    assert metrics['rw']['mIoU'] == 100.0
-    assert metrics['rw_crf']['mIoU'] < 100.0
+    crf_metrics = json.loads((tmp_path / 'rw_crf_metrics.json').read_text())
+    assert metrics['num_images'] == crf_metrics['num_images'] == len(infos) == 24
+    assert metrics['mIoU'] == metrics['IoU.background'] == 100.0
+    assert crf_metrics['mIoU'] < 100.0
+    assert (tmp_path / 'rw_crf_metrics_per_class.md').read_text() == per_class_document(
+        crf_metrics, 'Per-class scores (%) of rw_crf_metrics.json')
+    assert '| mean | 100.00 | 100.00 | 100.00 |' in (
+        tmp_path / 'rw_metrics_per_class.md').read_text()
     label = np.array(Image.open(tmp_path / 'rw' / f'{infos[7]["img_id"]}.png'))
     np.testing.assert_array_equal(label, gt[infos[7]['img_id']])
     assert Image.open(tmp_path / 'rw' / f'{infos[7]["img_id"]}.png').mode == 'P'
@@ -78,7 +86,7 @@ def test_deferred_labels_are_written_once_done(tmp_path: Path, demo_root: Path) 
     """A field holding a Future (the CRF pool's labels) is written when it is done."""
     runner = _runner(tmp_path, demo_root)
     hook = SavePseudoLabelHook(label_dirs=dict(pred_sem_seg='rw', pred_crf_sem_seg='rw_crf'),
-                               metrics_file='rw_metrics.json')
+                               metrics_files=dict(pred_crf_sem_seg='rw_crf_metrics.json'))
     hook.before_test(runner)
     futures = []
     for batch_idx, batch in enumerate(runner.test_loop.dataloader):
@@ -99,8 +107,15 @@ def test_deferred_labels_are_written_once_done(tmp_path: Path, demo_root: Path) 
         if not future.done():
             future.set_result(label)
     hook.after_test_epoch(runner, metrics={})
-    metrics = json.loads((tmp_path / 'rw_metrics.json').read_text())
-    assert metrics['rw_crf']['num_images'] == 24 and metrics['rw_crf']['mIoU'] == 100.0
+    metrics = json.loads((tmp_path / 'rw_crf_metrics.json').read_text())
+    assert metrics['num_images'] == 24 and metrics['mIoU'] == 100.0
+    assert not (tmp_path / 'rw_metrics.json').exists()
+
+
+def test_metrics_files_name_label_fields() -> None:
+    with pytest.raises(ValueError, match=r"fields \['pred_crf_sem_seg'\] are not in label_dirs"):
+        SavePseudoLabelHook(label_dirs=dict(pred_sem_seg='rw'),
+                            metrics_files=dict(pred_crf_sem_seg='rw_crf_metrics.json'))
 
 
 def test_nothing_to_skip_keeps_the_loader(tmp_path: Path, demo_root: Path) -> None:

@@ -24,6 +24,9 @@ def test_ground_truth_scores_100(demo_root: Path) -> None:
                                    str(demo_root / 'SegmentationClass'), _ids(demo_root),
                                    DEMO_CLASSES)
     assert result['mIoU'] == 100.0 and result['num_images'] == 6
+    assert list(result)[:7] == ['mIoU', 'mPrecision', 'mRecall', 'aAcc',
+                                'IoU.background', 'Precision.background',
+                                'Recall.background']
 
 
 def test_cam_sweep_recovers_exact_masks(demo_root: Path, tmp_path: Path) -> None:
@@ -40,7 +43,8 @@ def test_cam_sweep_recovers_exact_masks(demo_root: Path, tmp_path: Path) -> None
                                  _ids(demo_root), DEMO_CLASSES, [0.3, 0.7])
     assert result['mIoU'][0] == 100.0
     assert result['best_bg_threshold'] == 0.3 and result['best_mIoU'] == 100.0
-    assert result['best']['per_class']['background']['IoU'] == 100.0
+    assert result['best/IoU.background'] == result['best/mIoU'] == 100.0
+    assert result['best/Precision.background'] == 100.0
 
 
 def test_command_line(demo_root: Path, tmp_path: Path) -> None:
@@ -53,4 +57,9 @@ def test_command_line(demo_root: Path, tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr[-2000:]
     result = json.loads(out.read_text())
     assert result['mIoU'] == 100.0 and result['num_images'] == 8
+    assert result['IoU.background'] == result['Recall.background'] == 100.0
     assert f'results written to {out}' in completed.stdout
+    table = (tmp_path / 'metrics_per_class.md').read_text()
+    assert '| background | 100.00 | 100.00 | 100.00 |\n' in table
+    assert table.endswith('| mean | 100.00 | 100.00 | 100.00 |\n')
+    assert '| mean | 100.00 | 100.00 | 100.00 |' in completed.stdout

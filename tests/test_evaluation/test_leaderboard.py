@@ -5,9 +5,12 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from mmwsss.evaluation.leaderboard import leaderboard_table
+from mmwsss.evaluation.leaderboard import (leaderboard_table, per_class_iou_table,
+                                           write_leaderboard)
+from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
 from mmwsss.evaluation.published_results import PUBLISHED_RESULTS, STAGES, Result
 from tests.conftest import REPO_ROOT
 
@@ -82,28 +85,75 @@ def test_rows_of_the_stage_folders_present(work_dir: Path) -> None:
                              ['ours: segmentation', '57.00']]
 
 
-def test_random_walk_folders_and_optional_crf(work_dir: Path) -> None:
-    # the random-walk stage scores each label folder: {folder: scores}
-    _write(work_dir / 'rw/rw_metrics.json', {'rw_pseudo_labels': {'mIoU': 61.234},
-                                             'rw_crf_pseudo_labels': {'mIoU': 63.0}})
+def test_random_walk_files_and_optional_crf(work_dir: Path) -> None:
+    # the random-walk stage writes one flat file per label folder
+    _write(work_dir / 'rw/rw_metrics.json', {'mIoU': 61.234})
+    _write(work_dir / 'rw/rw_crf_metrics.json', {'mIoU': 63.0})
     rows = [line for line in leaderboard_table(str(work_dir), published=()).splitlines()
             if 'random walk' in line]
     assert rows == [
         '| refined pseudo labels | ours: random walk | 61.23 | VOC12 train | random walk of '
         'the affinity config | no | ImageNet | rw/rw_metrics.json |',
         '| refined pseudo labels | ours: random walk + dCRF | 63.00 | VOC12 train | random '
-        'walk of the affinity config | yes | ImageNet | rw/rw_metrics.json |']
-    _write(work_dir / 'rw/rw_metrics.json', {'rw_pseudo_labels': {'mIoU': 61.234}})
+        'walk of the affinity config | yes | ImageNet | rw/rw_crf_metrics.json |']
+    (work_dir / 'rw/rw_crf_metrics.json').unlink()
     assert 'dCRF' not in leaderboard_table(str(work_dir), published=())
 
 
 def test_files_that_cannot_be_read_are_named(work_dir: Path) -> None:
-    _write(work_dir / 'rw/rw_metrics.json', {'pseudo_labels': {'mIoU': 50.0}})
-    with pytest.raises(KeyError, match="rw_metrics.json has no 'rw_pseudo_labels/mIoU'"):
+    # the nested format of earlier versions
+    _write(work_dir / 'rw/rw_metrics.json', {'rw_pseudo_labels': {'mIoU': 50.0}})
+    with pytest.raises(KeyError, match="rw_metrics.json has no 'mIoU'"):
         leaderboard_table(str(work_dir))
+    _write(work_dir / 'rw/rw_metrics.json', {'mIoU': 50.0, 'IoU.a': 50.0, 'Recall.a': 50.0})
+    with pytest.raises(KeyError, match="rw_metrics.json: metrics have 'IoU.a' but no "
+                       "'Precision.a'"):
+        per_class_iou_table(str(work_dir))
     (work_dir / 'rw/rw_metrics.json').write_text('[1, 2]')
     with pytest.raises(ValueError, match='rw_metrics.json must hold a JSON object'):
         leaderboard_table(str(work_dir))
+
+
+def _flat(confusion: list, classes: tuple) -> dict:
+    return pseudo_label_metrics(np.array(confusion), classes)
+
+
+def test_per_class_iou_table(work_dir: Path) -> None:
+    classes = ('background', 'a')
+    # CAM at the config's bg: IoUs 1/2, 2/3; at the best bg (0.30) all perfect
+    cam = pseudo_label_metrics(np.array([[1, 1], [0, 2]]), classes, [0.1, 0.3],
+                               np.array([[[1, 1], [0, 2]], [[2, 0], [0, 2]]]))
+    _write(work_dir / 'cam/cam_metrics.json', cam)
+    # random walk: IoUs 3/4, 1/2; its CRF file is absent
+    _write(work_dir / 'rw/rw_metrics.json', dict(_flat([[3, 0], [1, 1]], classes),
+                                                 num_images=2))
+    # seg/seg_metrics.json (work_dir fixture) comes from mmseg's IoUMetric: left out;
+    # the TTA + CRF file: IoUs 1/3, 0 and a class 'b' the others lack
+    _write(work_dir / 'seg/seg_metrics_tta_crf.json',
+           _flat([[1, 1, 0], [1, 0, 0], [0, 0, 0]], ('background', 'a', 'b')))
+    assert per_class_iou_table(str(work_dir)) == (
+        "| class | ours: CAM; bg score of the config's test_cfg; CRF no; cam/cam_metrics.json"
+        ' | ours: CAM; bg score 0.30 (tuned on the ground truth); CRF no;'
+        ' cam/cam_metrics.json'
+        ' | ours: random walk; random walk of the affinity config; CRF no;'
+        ' rw/rw_metrics.json'
+        ' | ours: segmentation; trained on the pseudo labels, multi-scale + flip; CRF yes;'
+        ' seg/seg_metrics_tta_crf.json |\n'
+        '| --- | --- | --- | --- | --- |\n'
+        '| background | 50.00 | 100.00 | 75.00 | 33.33 |\n'
+        '| a | 66.67 | 100.00 | 50.00 | 0.00 |\n'
+        '| b | - | - | - | nan |\n'
+        '| mean | 58.33 | 100.00 | 62.50 | 16.67 |\n')
+    # the leaderboard file holds both tables
+    text, _ = write_leaderboard(str(work_dir), 'demo', 'none')
+    assert text.endswith('\n## Per-class IoU of our results (%)\n\n'
+                         + per_class_iou_table(str(work_dir)))
+    assert text.index('| stage | result | mIoU |') < text.index('| class | ours: CAM;')
+    # a work dir written before the metrics were flat: no per-class table
+    for path in ('cam/cam_metrics.json', 'rw/rw_metrics.json', 'seg/seg_metrics_tta_crf.json'):
+        (work_dir / path).unlink()
+    assert per_class_iou_table(str(work_dir)) == ''
+    assert 'Per-class' not in write_leaderboard(str(work_dir))[0]
 
 
 def test_published_results_are_complete() -> None:

@@ -2,6 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from mmengine.structures import PixelData
+from mmseg.evaluation import IoUMetric
+from mmseg.structures import SegDataSample
 
 from mmwsss.evaluation import PseudoLabelMetric
 from mmwsss.evaluation.metrics import pseudo_label_metric
@@ -32,6 +35,53 @@ def test_scores_and_threshold_sweep() -> None:
     assert metrics['sweep/mIoU@0.10'] == 100.0
     assert metrics['sweep/mIoU@0.50'] == 50.0
     assert metrics['best_bg_threshold'] == 0.1 and metrics['best_mIoU'] == 100.0
+
+
+def test_scores_at_the_best_threshold() -> None:
+    metric = PseudoLabelMetric(bg_thresholds=[0.2, 0.4, 0.7])
+    metric.dataset_meta = dict(classes=('background', 'a'))
+    gt = [[0, 0, 1, 1, 0, 255]]
+    cams = [[[0.05, 0.3, 0.9, 0.6, 0.5, 0.0]]]
+    # CAM-only labels: bg 0.2 -> [0 1 1 1 1], mIoU (1/3 + 2/4) / 2;
+    # bg 0.4 -> [0 0 1 1 1], confusion [[2, 1], [0, 2]], IoUs 2/3 and 2/3;
+    # bg 0.7 -> [0 0 1 0 0], mIoU (3/4 + 1/2) / 2
+    metric.process({}, [_sample(gt, [[0, 1, 1, 1, 1, 0]], cams)])
+    metrics = metric.evaluate(1)
+    assert metrics['IoU.background'] == 33.33 and metrics['IoU.a'] == 50.0
+    assert [metrics[f'sweep/mIoU@{t}'] for t in ('0.20', '0.40', '0.70')] == [
+        41.67, 66.67, 62.5]
+    assert metrics['best_bg_threshold'] == 0.4 and metrics['best_mIoU'] == 66.67
+    best = {key: value for key, value in metrics.items() if key.startswith('best/')}
+    assert best == {
+        'best/mIoU': 66.67, 'best/mPrecision': 83.33, 'best/mRecall': 83.33,
+        'best/aAcc': 80.0,
+        'best/IoU.background': 66.67, 'best/Precision.background': 100.0,
+        'best/Recall.background': 66.67,
+        'best/IoU.a': 66.67, 'best/Precision.a': 66.67, 'best/Recall.a': 100.0}
+
+
+def test_segmentation_samples_score_as_mmseg_iou_metric() -> None:
+    """The seg stage's test evaluator: same mIoU as mmseg's IoUMetric."""
+    classes = ('background', 'a', 'b', 'c')
+    rng = np.random.default_rng(3)
+    samples = []
+    for _ in range(6):
+        gt = rng.integers(0, 4, (1, 7, 9))
+        gt[rng.random(gt.shape) < 0.1] = 255
+        sample = SegDataSample(metainfo=dict(img_path='x.jpg'))
+        sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt))
+        sample.pred_sem_seg = PixelData(data=torch.from_numpy(rng.integers(0, 3, (1, 7, 9))))
+        samples.append(sample.to_dict())
+    ours, mmseg_metric = PseudoLabelMetric(), IoUMetric(iou_metrics=['mIoU'])
+    for metric in (ours, mmseg_metric):
+        metric.dataset_meta = dict(classes=classes)
+        metric.process({}, samples)
+    expected = mmseg_metric.evaluate(6)
+    metrics = ours.evaluate(6)
+    # IoUMetric rounds float32 values: str() gives the decimals SaveMetricsHook writes
+    assert metrics['mIoU'] == float(str(expected['mIoU']))
+    assert metrics['aAcc'] == float(str(expected['aAcc']))
+    assert 0 < metrics['mIoU'] < 100
 
 
 def test_needs_ground_truth() -> None:

@@ -34,7 +34,9 @@ def test_training_runs_the_random_walk(demo_root: Path, fake_cams: Path,
     for folder in ('rw_pseudo_labels', 'rw_crf_pseudo_labels', 'affinity_pictures',
                    'rw_overlays'):
         assert len(list((tmp_path / folder).iterdir())) == 24, folder
-    metrics = json.loads((tmp_path / 'rw_metrics.json').read_text())
-    for folder in ('rw_pseudo_labels', 'rw_crf_pseudo_labels'):
-        assert metrics[folder]['num_images'] == 24
-        assert 0.0 <= metrics[folder]['mIoU'] <= 100.0
+    for name in ('rw_metrics', 'rw_crf_metrics'):
+        metrics = json.loads((tmp_path / f'{name}.json').read_text())
+        assert metrics['num_images'] == 24
+        assert 0.0 <= metrics['mIoU'] <= 100.0 and 'IoU.background' in metrics
+        assert (tmp_path / f'{name}_per_class.md').read_text().startswith(
+            f'# Per-class scores (%) of {name}.json\n\n| class | IoU | Precision | Recall |')

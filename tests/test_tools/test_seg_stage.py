@@ -33,6 +33,9 @@ def test_train_then_test_with_tta_and_crf(demo_root: Path, tmp_path: Path) -> No
     _run([sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir', str(tmp_path),
           '--tta', '--crf'] + options)
     metrics = json.loads((tmp_path / 'seg_metrics_tta_crf.json').read_text())
-    assert set(metrics) >= {'aAcc', 'mIoU', 'mAcc'}
+    assert set(metrics) >= {'aAcc', 'mIoU', 'mPrecision', 'mRecall', 'IoU.background',
+                            'Precision.background', 'Recall.background'}
     assert 0.0 <= metrics['mIoU'] <= 100.0
+    assert (tmp_path / 'seg_metrics_tta_crf_per_class.md').read_text().startswith(
+        '# Per-class scores (%) of seg_metrics_tta_crf.json\n\n| class | IoU |')
     assert not (tmp_path / 'seg_metrics.json').exists()

@@ -70,5 +70,8 @@ val_dataloader = dict(
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# validation during training: mmseg's IoUMetric; the test loop (seg_metrics*.json):
+# the flat metrics of every mmwsss stage, with per-class IoU, precision and
+# recall (same mIoU as IoUMetric)
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
+test_evaluator = dict(type='PseudoLabelMetric')

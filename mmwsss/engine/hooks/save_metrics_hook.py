@@ -8,6 +8,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from mmwsss.evaluation.metrics.pseudo_label_metric import SWEEP_PREFIX
+from mmwsss.evaluation.per_class_table import write_per_class_table
 from mmwsss.utils import save_json
 from mmwsss.visualization import plot_threshold_curve
 
@@ -18,7 +19,11 @@ class SaveMetricsHook(Hook):
 
     When the metrics hold a background-threshold sweep (``sweep/mIoU@t`` keys of
     :class:`PseudoLabelMetric`), the curve is also saved as JSON and as a PNG
-    plot next to it (``{stem}_sweep.json``, ``{stem}_sweep.png``).
+    plot next to it (``{stem}_sweep.json``, ``{stem}_sweep.png``). When they
+    hold per-class keys (``IoU.{class}`` ...), their table is written beside
+    the JSON as ``{stem}_per_class.md``, with a second table at the best
+    background threshold for a sweep (see
+    :func:`~mmwsss.evaluation.per_class_table.per_class_document`).
 
     Args:
         filename: JSON file name, relative to the work dir.
@@ -40,6 +45,9 @@ class SaveMetricsHook(Hook):
                    else value.item() if isinstance(value, np.generic) else value
                    for key, value in metrics.items()}
         save_json(metrics, path)
+        table = write_per_class_table(metrics, path)
+        if table:
+            runner.logger.info(f'per-class table written to {table}')
         curve = {float(key[len(SWEEP_PREFIX):]): value
                  for key, value in metrics.items() if key.startswith(SWEEP_PREFIX)}
         if curve:

@@ -13,6 +13,7 @@ from mmseg.structures import SegDataSample
 from torch.utils.data import DataLoader
 
 from mmwsss.evaluation.folder_evaluation import evaluate_label_folder
+from mmwsss.evaluation.per_class_table import write_per_class_table
 from mmwsss.utils import (atomic_path, read_image, remove_stale_temporaries, save_json,
                           save_label_png)
 from mmwsss.visualization import affinity_picture, label_overlay
@@ -39,19 +40,22 @@ class SavePseudoLabelHook(Hook):
     resumes where it stopped; when every image is written the loop runs on no
     image and the metrics come from the files. Before the loop, hidden
     temporary files that a killed run left in the output folders are removed.
-    With ``metrics_file``, once all ranks are done, the main process scores
-    every folder against the dataset's ground truth
+    With ``metrics_files``, once all ranks are done, the main process scores
+    the folder of each field it names against the dataset's ground truth
     (``data_prefix['seg_map_path']``) over *all* images of the dataset,
-    including those written by earlier runs, and writes
-    ``{work_dir}/{metrics_file}``: ``{folder: scores}`` with the mIoU, per-class
-    IoU, precision and recall (see
-    :func:`~mmwsss.evaluation.folder_evaluation.evaluate_label_folder`).
+    including those written by earlier runs, and writes one flat JSON per
+    field, ``{work_dir}/{metrics_files[field]}``: ``mIoU``, ``mPrecision``,
+    ``mRecall``, ``aAcc``, ``{IoU,Precision,Recall}.{class}`` and
+    ``num_images`` (see
+    :func:`~mmwsss.evaluation.folder_evaluation.evaluate_label_folder`), and
+    its per-class table beside it, ``{json stem}_per_class.md``.
 
     Args:
         label_dirs: Sample field -> folder of its PNGs; every field must be
             in every sample.
         skip_existing: Skip images already written.
-        metrics_file: JSON file of the folder scores (None: not scored).
+        metrics_files: Sample field (a key of ``label_dirs``) -> JSON file of
+            the scores of its folder (None: nothing scored).
         overlay_dir: Folder of the label overlays (None: not written).
         affinity_dir: Folder of the affinity pictures (None: not written).
     """
@@ -61,15 +65,19 @@ class SavePseudoLabelHook(Hook):
     def __init__(self,
                  label_dirs: Optional[Mapping[str, str]] = None,
                  skip_existing: bool = False,
-                 metrics_file: Optional[str] = None,
+                 metrics_files: Optional[Mapping[str, str]] = None,
                  overlay_dir: Optional[str] = None,
                  affinity_dir: Optional[str] = None) -> None:
         self.label_dirs: Dict[str, str] = dict(
             label_dirs if label_dirs is not None else dict(pred_sem_seg='pseudo_labels'))
-        if (skip_existing or metrics_file) and not self.label_dirs:
-            raise ValueError('skip_existing and metrics_file need label_dirs')
+        if (skip_existing or metrics_files) and not self.label_dirs:
+            raise ValueError('skip_existing and metrics_files need label_dirs')
+        self.metrics_files: Dict[str, str] = dict(metrics_files or {})
+        unknown = sorted(set(self.metrics_files) - set(self.label_dirs))
+        if unknown:
+            raise ValueError(f'metrics_files fields {unknown} are not in label_dirs '
+                             f'{sorted(self.label_dirs)}')
         self.skip_existing = skip_existing
-        self.metrics_file = metrics_file
         self.overlay_dir = overlay_dir
         self.affinity_dir = affinity_dir
         self._img_ids: List[str] = []
@@ -183,7 +191,7 @@ class SavePseudoLabelHook(Hook):
     def after_test_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
         """Score the folders over all images (main process, after every rank)."""
         self._write_deferred(wait_all=True)
-        if not self.metrics_file:
+        if not self.metrics_files:
             return
         barrier()
         if not is_main_process():
@@ -195,13 +203,13 @@ class SavePseudoLabelHook(Hook):
                                'labels not scored')
             return
         classes = dataset.metainfo['classes']
-        results = {}
-        for field, folder in self.label_dirs.items():
+        for field, filename in self.metrics_files.items():
+            folder = self.label_dirs[field]
             scores = evaluate_label_folder(osp.join(runner.work_dir, folder), gt_dir,
                                            self._img_ids, classes)
-            results[folder] = scores
+            path = osp.join(runner.work_dir, filename)
+            save_json(scores, path)
+            table = write_per_class_table(scores, path)
             runner.logger.info(f'{folder}: mIoU {scores["mIoU"]:.2f} over '
-                               f'{scores["num_images"]} images')
-        path = osp.join(runner.work_dir, self.metrics_file)
-        save_json(results, path)
-        runner.logger.info(f'pseudo-label metrics written to {path}')
+                               f'{scores["num_images"]} images, written to {path} '
+                               f'and {table}')

@@ -1,5 +1,4 @@
 """Metric for pseudo labels (and CAMs) against ground-truth masks."""
-from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -8,7 +7,9 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmseg.registry import METRICS
 
-from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
+from mmwsss.evaluation.per_class_table import BEST_PREFIX, per_class_markdown
+from mmwsss.evaluation.segmentation_scores import (confusion_matrix, flat_scores,
+                                                  segmentation_scores)
 from mmwsss.ops.cam import cam_pseudo_label
 
 SWEEP_PREFIX = 'sweep/mIoU@'
@@ -30,15 +31,12 @@ def pseudo_label_metrics(confusion: np.ndarray,
 
     Returns:
         ``mIoU``, ``mPrecision``, ``mRecall``, ``aAcc``, ``{IoU,Precision,
-        Recall}.{class}``; with a sweep also ``sweep/mIoU@{t:.2f}``,
-        ``best_bg_threshold`` and ``best_mIoU``.
+        Recall}.{class}`` (see :func:`flat_scores`); with a sweep also
+        ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU`` and the
+        scores at the best threshold under the prefix ``best/``
+        (``best/mIoU``, ``best/IoU.{class}`` ...).
     """
-    scores = segmentation_scores(confusion, class_names)
-    metrics: Dict[str, float] = OrderedDict(
-        (key, scores[key]) for key in ('mIoU', 'mPrecision', 'mRecall', 'aAcc'))
-    for name, values in scores['per_class'].items():
-        for key, value in values.items():
-            metrics[f'{key}.{name}'] = value
+    metrics = flat_scores(confusion, class_names)
     if sweep is not None:
         curve = [segmentation_scores(matrix, class_names)['mIoU'] for matrix in sweep]
         for threshold, miou in zip(bg_thresholds, curve):
@@ -46,6 +44,7 @@ def pseudo_label_metrics(confusion: np.ndarray,
         best = int(np.argmax(curve))
         metrics['best_bg_threshold'] = float(bg_thresholds[best])
         metrics['best_mIoU'] = curve[best]
+        metrics.update(flat_scores(sweep[best], class_names, BEST_PREFIX))
     return metrics
 
 
@@ -67,7 +66,8 @@ class PseudoLabelMetric(BaseMetric):
 
     Returned keys: ``mIoU``, ``mPrecision``, ``mRecall``, ``aAcc``,
     ``IoU.{class}``, ``Precision.{class}``, ``Recall.{class}``; with a sweep
-    also ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU``.
+    also ``sweep/mIoU@{t:.2f}``, ``best_bg_threshold``, ``best_mIoU`` and
+    the same scores at the best threshold prefixed with ``best/``.
 
     Args:
         bg_thresholds: Background scores to sweep, or None.
@@ -149,10 +149,5 @@ class PseudoLabelMetric(BaseMetric):
             r['sweep_images'] for r in results) == num_images else None)
         metrics = pseudo_label_metrics(sum(r['confusion'] for r in results), class_names,
                                        self.bg_thresholds, sweep)
-        rows = ['class            IoU   Prec.  Recall'] + [
-            f'{name:<14} {metrics[f"IoU.{name}"]:6.2f} '
-            f'{metrics[f"Precision.{name}"]:6.2f} {metrics[f"Recall.{name}"]:6.2f}'
-            for name in class_names
-        ]
-        logger.info('per-class results:\n' + '\n'.join(rows))
+        logger.info('per-class results (%):\n' + per_class_markdown(metrics))
         return metrics
