@@ -18,7 +18,7 @@ from typing import Dict, List
 import pytest
 from mmengine.config import Config
 
-from mmwsss.engine.pipeline import (StageOutputs, fill_templates, parse_stages,
+from mmwsss.engine.pipeline import (StageOutputs, fill_templates, parse_stages, stages_until,
                                     split_cfg_options)
 from tests.conftest import REPO_ROOT, free_port
 
@@ -53,6 +53,15 @@ def _pipeline(tmp_path: Path, stages: List[dict]) -> Config:
     path = tmp_path / 'pipeline.py'
     path.write_text(f'stages = {stages!r}\n')
     return Config.fromfile(str(path))
+
+
+def test_stages_until_keeps_the_stages_up_to_the_named_one() -> None:
+    stages = parse_stages(Config.fromfile(str(PIPELINE)))
+    assert [s.name for s in stages_until(stages, 'rw', 'p.py')] == [
+        'cam', 'affinity_labels', 'rw']
+    assert stages_until(stages, None, 'p.py') == stages
+    with pytest.raises(ValueError, match=r"p.py: until='segm' names no stage"):
+        stages_until(stages, 'segm', 'p.py')
 
 
 def test_parse_stages_resolves_configs_and_rejects_bad_stages(tmp_path: Path) -> None:
