@@ -6,7 +6,9 @@ pipeline config unchanged (``tools/train.py PIPELINE --cfg-options
 until=rw``: CAM stage, affinity labels, AffinityNet and the random walk; add
 ``--with-seg`` for the segmentation stage) from ``{work_dir}/seed{S}``, so
 the configs' relative ``data/demo`` is that seed's dataset. Finished steps are
-skipped on a rerun. Then it prints, per seed and as mean and standard
+skipped on a rerun. Each pipeline runs with ``--threads`` intra-op threads (1:
+the run can share the machine, and the figures are those of that thread
+count on this CPU; ``make demo`` uses 2). Then it prints, per seed and as mean and standard
 deviation over the seeds: the CAM-only labels at the config's background
 score and at the best one (tuned on the ground truth), the random walk, the
 random walk + dense CRF, the walk's gain over the best CAM, and the class that
@@ -41,6 +43,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--work-dir', default='work_dirs/demo_seeds')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='intra-op threads of each pipeline process (OMP_NUM_THREADS, '
+                        'default 1: the figures do not depend on what else runs)')
     parser.add_argument('--with-seg', action='store_true',
                         help='also train and test the segmentation stage')
     parser.add_argument('--report-only', action='store_true',
@@ -48,7 +53,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_seed(seed: int, seed_dir: str, with_seg: bool) -> float:
+def run_seed(seed: int, seed_dir: str, with_seg: bool, threads: int) -> float:
     """Generate the dataset of one seed (if missing) and run the pipeline."""
     start = time.time()
     os.makedirs(seed_dir, exist_ok=True)
@@ -60,9 +65,11 @@ def run_seed(seed: int, seed_dir: str, with_seg: bool) -> float:
                '--work-dir', osp.join(seed_dir, 'work_dirs', 'demo')]
     if not with_seg:
         command += ['--cfg-options', 'until=rw']
-    print(f'== seed {seed}: ' + ' '.join(command), flush=True)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    print(f'== seed {seed}: OMP_NUM_THREADS={threads} ' + ' '.join(command), flush=True)
     with open(osp.join(seed_dir, 'pipeline.log'), 'a') as log:
-        subprocess.run(command, check=True, cwd=seed_dir, stdout=log, stderr=subprocess.STDOUT)
+        subprocess.run(command, check=True, cwd=seed_dir, stdout=log, stderr=subprocess.STDOUT,
+                       env=env)
     return time.time() - start
 
 
@@ -130,7 +137,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     work_dir = osp.abspath(args.work_dir)
     if not args.report_only:
         for seed in args.seeds:
-            seconds = run_seed(seed, osp.join(work_dir, f'seed{seed}'), args.with_seg)
+            seconds = run_seed(seed, osp.join(work_dir, f'seed{seed}'), args.with_seg,
+                               args.threads)
             print(f'== seed {seed}: {seconds:.0f} s', flush=True)
     results = {seed: read_results(osp.join(work_dir, f'seed{seed}', 'work_dirs', 'demo'))
                for seed in args.seeds}
