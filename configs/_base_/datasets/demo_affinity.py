@@ -19,7 +19,7 @@ cam_dir = cam_work_dir + '/cams'
 #   below about 0.12 (PSA's 32: 0.08, which leaves much of the background
 #   unlabelled); the demo's compact class (checker: CAMs on its patterned
 #   part, below 0.2 on most of its body) would otherwise have its bodies
-#   labelled background (49 % of its pixels at high alpha 8), which teaches
+#   labelled background (about half of its pixels at high alpha 8), which teaches
 #   AffinityNet to cut its objects from their parts.
 affinity_label_cfg = dict(low_alpha=1, high_alpha=16)
 affinity_dir = cam_work_dir + '/affinity_scores_alpha1-16'
