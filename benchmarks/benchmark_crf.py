@@ -34,7 +34,7 @@ from scipy.ndimage import gaussian_filter
 import mmwsss  # noqa: F401  (registers the dataset)
 from mmwsss.datasets import DemoDatasetConfig, generate_demo_dataset
 from mmwsss.datasets.wsss_dataset import read_label_png
-from mmwsss.engine.make_affinity_labels import jobs_from_data_list, make_affinity_labels
+from mmwsss.apis.affinity_labels import jobs_from_data_list, make_affinity_labels
 from mmwsss.models.segmentors.affinity_net import crf_label_of_image
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))

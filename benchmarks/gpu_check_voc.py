@@ -20,7 +20,7 @@ The projection multiplies these by the recipe's iterations and images
 machine's cores for the CRF, per stage of the PSA and EPS + PSA pipelines.
 
 ``--dry-run`` runs everything at width 0.125 on small crops for two
-iterations (the options of :mod:`mmwsss.engine.rehearsal`), on CPU when no
+iterations (the options of :mod:`mmwsss.apis.rehearsal`), on CPU when no
 GPU is present: it checks the script, its figures mean nothing. Without CUDA
 and without ``--dry-run`` it stops.
 
@@ -54,8 +54,8 @@ from scipy.ndimage import gaussian_filter
 import mmwsss  # noqa: F401  (registers the components)
 from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
 from mmwsss.datasets.wsss_dataset import read_label_png
-from mmwsss.engine.make_affinity_labels import jobs_from_config, make_affinity_labels
-from mmwsss.engine.rehearsal import small_stage_options
+from mmwsss.apis.affinity_labels import jobs_from_config, make_affinity_labels
+from mmwsss.apis.rehearsal import small_stage_options
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.random_walk import random_walk
 from mmwsss.utils import save_cams

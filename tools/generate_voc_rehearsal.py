@@ -7,7 +7,7 @@ check a machine and the whole VOC pipeline before downloading VOC::
     python tools/train.py configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py \\
         --cfg-options cam.train_dataloader.dataset.data_root=data/voc_rehearsal ...
 
-(tests/test_engine/test_voc_rehearsal.py lists every option a tiny run needs).
+(tests/test_apis/test_rehearsal.py lists every option a tiny run needs).
 """
 import argparse
 

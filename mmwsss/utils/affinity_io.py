@@ -1,7 +1,7 @@
 """The affinity-score file format: dense-CRF scores from which affinity labels are cut.
 
 One ``{img_id}.npz`` per training image (no pickle), written once after the CAM
-stage (:func:`mmwsss.engine.make_affinity_labels`) and read by the
+stage (:func:`mmwsss.apis.make_affinity_labels`) and read by the
 ``LoadAffinityScores`` transform:
 
 - ``low``: float16 (K + 1, H, W), CRF scores with the low background alpha

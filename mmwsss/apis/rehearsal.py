@@ -13,7 +13,7 @@ before a real run. The options change only:
 - the scales: training resize scales and crops, the classifier's test scales
   and the segmentation test scale.
 
-Example (what ``tests/test_engine/test_voc_rehearsal.py`` runs)::
+Example (what ``tests/test_apis/test_rehearsal.py`` runs)::
 
     options = rehearsal_pipeline_options(PIPELINE, 'data/voc_rehearsal')
     python tools/train.py PIPELINE --cfg-options {' '.join(options)}
