@@ -52,13 +52,12 @@ from mmseg.utils import register_all_modules
 from scipy.ndimage import gaussian_filter
 
 import mmwsss  # noqa: F401  (registers the components)
-from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
-from mmwsss.datasets.wsss_dataset import read_label_png
 from mmwsss.apis.affinity_labels import jobs_from_config, make_affinity_labels
 from mmwsss.apis.rehearsal import small_stage_options
+from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.random_walk import random_walk
-from mmwsss.utils import save_cams
+from mmwsss.utils import read_label_png, save_cams
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGES = {
