@@ -33,8 +33,8 @@ from scipy.ndimage import gaussian_filter
 
 import mmwsss  # noqa: F401  (registers the dataset)
 from mmwsss.apis.affinity_labels import jobs_from_data_list, make_affinity_labels
-from mmwsss.datasets import DemoDatasetConfig, generate_demo_dataset
 from mmwsss.models.segmentors.affinity_net import crf_label_of_image
+from mmwsss.synthetic import DemoDatasetConfig, generate_demo_dataset
 from mmwsss.utils import read_label_png
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))

@@ -11,7 +11,7 @@ check a machine and the whole VOC pipeline before downloading VOC::
 """
 import argparse
 
-from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
+from mmwsss.synthetic import VOCRehearsalConfig, generate_voc_rehearsal
 
 
 def parse_args() -> argparse.Namespace:

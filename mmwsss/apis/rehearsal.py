@@ -1,7 +1,7 @@
 """Options that shrink the VOC stage configs for a rehearsal on a tiny dataset.
 
 A rehearsal runs the VOC configs themselves on the dataset of
-:func:`~mmwsss.datasets.generate_voc_rehearsal` (the VOC 2012 + SBD layout) in
+:func:`~mmwsss.synthetic.generate_voc_rehearsal` (the VOC 2012 + SBD layout) in
 minutes on CPUs, to check a machine, a launcher or a change of the VOC path
 before a real run. The options change only:
 
