@@ -15,7 +15,7 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from mmwsss.engine import RandomWalkHook, SavePseudoLabelHook
-from mmwsss.evaluation.per_class_table import per_class_document
+from mmwsss.reporting.per_class_table import per_class_document
 from mmwsss.utils import read_label_png
 
 
