@@ -1,5 +1,5 @@
 # PSA's AffinityNet: wide ResNet-38 (conv4, conv5, conv6) + affinity head
-# (configs/psa/README.md). The backbone starts from the ImageNet weights, as in
+# (docs/method.md#affinitynet). The backbone starts from the ImageNet weights, as in
 # PSA (not from the CAM network); BN stays frozen and conv1a/b2 are frozen.
 data_preprocessor = dict(
     type='SegDataPreProcessor',

@@ -1,4 +1,4 @@
-# PSA's classification network: wide ResNet-38 + CAM head (configs/cam/README.md).
+# PSA's classification network: wide ResNet-38 + CAM head (docs/method.md#cam).
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
