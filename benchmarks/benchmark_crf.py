@@ -32,10 +32,10 @@ from mmseg.utils import register_all_modules
 from scipy.ndimage import gaussian_filter
 
 import mmwsss  # noqa: F401  (registers the dataset)
-from mmwsss.datasets import DemoDatasetConfig, generate_demo_dataset
-from mmwsss.datasets.wsss_dataset import read_label_png
-from mmwsss.engine.make_affinity_labels import jobs_from_data_list, make_affinity_labels
+from mmwsss.apis.affinity_labels import jobs_from_data_list, make_affinity_labels
 from mmwsss.models.segmentors.affinity_net import crf_label_of_image
+from mmwsss.synthetic import DemoDatasetConfig, generate_demo_dataset
+from mmwsss.utils import read_label_png
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark_sweep_random_walk import synthesise_inputs  # noqa: E402

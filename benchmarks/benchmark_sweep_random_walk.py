@@ -35,10 +35,9 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 
-from mmwsss.datasets import DemoDatasetConfig, generate_demo_dataset
-from mmwsss.datasets.wsss_dataset import read_label_png
 from mmwsss.ops.affinity import pairwise_affinity
-from mmwsss.utils import save_cams
+from mmwsss.synthetic import DemoDatasetConfig, generate_demo_dataset
+from mmwsss.utils import read_label_png, save_cams
 from mmwsss.utils.walk_affinity_io import save_walk_affinity
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -31,7 +31,7 @@ from mmengine.config import DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmwsss.datasets import DemoDatasetConfig, generate_demo_dataset
+from mmwsss.synthetic import DemoDatasetConfig, generate_demo_dataset
 from mmwsss.utils import load_config
 
 CONFIG = 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'

@@ -1,6 +1,6 @@
 """GPU check of the VOC stages: speed and memory of each, and a projection of a full run.
 
-On a VOC rehearsal dataset (:func:`mmwsss.datasets.generate_voc_rehearsal`,
+On a VOC rehearsal dataset (:func:`mmwsss.synthetic.generate_voc_rehearsal`,
 VOC sizes) with fake CAMs (blurred ground truth) and their affinity labels,
 each VOC stage config is built as it is (random weights instead of ImageNet's:
 same speed), with the per-process batch of its recipe's total batch over
@@ -20,7 +20,7 @@ The projection multiplies these by the recipe's iterations and images
 machine's cores for the CRF, per stage of the PSA and EPS + PSA pipelines.
 
 ``--dry-run`` runs everything at width 0.125 on small crops for two
-iterations (the options of :mod:`mmwsss.engine.rehearsal`), on CPU when no
+iterations (the options of :mod:`mmwsss.apis.rehearsal`), on CPU when no
 GPU is present: it checks the script, its figures mean nothing. Without CUDA
 and without ``--dry-run`` it stops.
 
@@ -52,13 +52,12 @@ from mmseg.utils import register_all_modules
 from scipy.ndimage import gaussian_filter
 
 import mmwsss  # noqa: F401  (registers the components)
-from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
-from mmwsss.datasets.wsss_dataset import read_label_png
-from mmwsss.engine.make_affinity_labels import jobs_from_config, make_affinity_labels
-from mmwsss.engine.rehearsal import small_stage_options
+from mmwsss.apis.affinity_labels import jobs_from_config, make_affinity_labels
+from mmwsss.apis.rehearsal import small_stage_options
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.random_walk import random_walk
-from mmwsss.utils import save_cams
+from mmwsss.synthetic import VOCRehearsalConfig, generate_voc_rehearsal
+from mmwsss.utils import read_label_png, save_cams
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGES = {

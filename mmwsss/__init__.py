@@ -3,7 +3,7 @@
 Importing the package registers every component in MMSeg's registries, so a
 config only needs ``custom_imports = dict(imports=['mmwsss'])``.
 """
-from . import datasets, engine, evaluation, models, ops, utils  # noqa: F401
+from . import apis, datasets, engine, evaluation, models, ops, reporting, utils  # noqa: F401
 from .utils import register_local_checkpoint_loader
 from .version import __version__
 

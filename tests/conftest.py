@@ -14,10 +14,9 @@ from mmseg.utils import register_all_modules
 from scipy.ndimage import gaussian_filter
 
 import mmwsss  # noqa: F401  (registers mmwsss's components)
-from mmwsss.datasets import DemoDatasetConfig, generate_demo_dataset
-from mmwsss.datasets.wsss_dataset import read_label_png
-from mmwsss.engine.make_affinity_labels import jobs_from_data_list, make_affinity_labels
-from mmwsss.utils import save_cams
+from mmwsss.apis.affinity_labels import jobs_from_data_list, make_affinity_labels
+from mmwsss.synthetic import DemoDatasetConfig, generate_demo_dataset
+from mmwsss.utils import read_label_png, save_cams
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

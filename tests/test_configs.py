@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 
 import mmwsss  # noqa: F401
-from mmwsss.engine.pipeline import is_pipeline_config, parse_stages
+from mmwsss.apis.pipeline import is_pipeline_config, parse_stages
 from tests.conftest import REPO_ROOT
 
 CONFIGS = sorted(p for p in (REPO_ROOT / 'configs').rglob('*.py')

@@ -26,7 +26,7 @@ from mmseg.utils import register_all_modules
 
 import mmwsss  # noqa: F401  (registers mmwsss's components)
 from mmwsss.datasets.dataset_check import PROBLEM_KINDS, check_jobs, dataset_jobs
-from mmwsss.engine.pipeline import (fill_templates, is_pipeline_config, parse_stages,
+from mmwsss.apis.pipeline import (fill_templates, is_pipeline_config, parse_stages,
                                     split_cfg_options)
 from mmwsss.utils import load_config, save_json
 

@@ -21,8 +21,8 @@ import os.path as osp
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset
 from mmwsss.evaluation.folder_evaluation import (evaluate_cam_folder,
                                                  evaluate_label_folder, read_split)
-from mmwsss.evaluation.per_class_table import (BEST_PREFIX, per_class_markdown,
-                                               write_per_class_table)
+from mmwsss.reporting.per_class_table import (BEST_PREFIX, per_class_markdown,
+                                              write_per_class_table)
 from mmwsss.utils import save_json
 from mmwsss.visualization import plot_threshold_curve
 

@@ -7,7 +7,7 @@ Example::
 import argparse
 import json
 
-from mmwsss.datasets import DemoDatasetConfig, generate_demo_dataset
+from mmwsss.synthetic import DemoDatasetConfig, generate_demo_dataset
 
 
 def parse_args() -> argparse.Namespace:

@@ -7,11 +7,11 @@ check a machine and the whole VOC pipeline before downloading VOC::
     python tools/train.py configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py \\
         --cfg-options cam.train_dataloader.dataset.data_root=data/voc_rehearsal ...
 
-(tests/test_engine/test_voc_rehearsal.py lists every option a tiny run needs).
+(tests/test_apis/test_rehearsal.py lists every option a tiny run needs).
 """
 import argparse
 
-from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
+from mmwsss.synthetic import VOCRehearsalConfig, generate_voc_rehearsal
 
 
 def parse_args() -> argparse.Namespace:

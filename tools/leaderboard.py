@@ -1,7 +1,7 @@
 """Print our stage results beside the published ones as a Markdown table.
 
 Reads ``cam/cam_metrics.json``, ``rw/rw_metrics.json``, ``rw/rw_crf_metrics.json``,
-``seg/seg_metrics*.json`` (see ``mmwsss.evaluation.leaderboard.STAGE_RESULT_FILES``)
+``seg/seg_metrics*.json`` (see ``mmwsss.reporting.leaderboard.STAGE_RESULT_FILES``)
 from a work dir, prints the table and, for the results with per-class keys, a
 per-class IoU table (one column per result), and writes both to
 ``{work_dir}/leaderboard.md``.
@@ -14,8 +14,8 @@ Examples::
 """
 import argparse
 
-from mmwsss.evaluation.leaderboard import write_leaderboard
-from mmwsss.evaluation.published_results import STAGES
+from mmwsss.reporting.leaderboard import write_leaderboard
+from mmwsss.reporting.published_results import STAGES
 
 
 def main() -> None:

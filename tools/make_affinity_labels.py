@@ -18,7 +18,7 @@ import os
 from mmengine.config import DictAction
 from mmengine.dist import barrier, get_rank, is_distributed
 
-from mmwsss.engine.make_affinity_labels import jobs_from_config, make_affinity_labels
+from mmwsss.apis.affinity_labels import jobs_from_config, make_affinity_labels
 from mmwsss.utils import load_config, remove_stale_temporaries
 
 

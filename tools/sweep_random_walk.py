@@ -29,13 +29,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset, read_label_png
+from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset
 from mmwsss.evaluation.folder_evaluation import read_split
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
 from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.random_walk import channel_argmax
 from mmwsss.ops.random_walk_sweep import random_walk_sweep
-from mmwsss.utils import load_cams, read_image, save_json
+from mmwsss.utils import load_cams, read_image, read_label_png, save_json
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
 from mmwsss.visualization import plot_random_walk_sweep
 

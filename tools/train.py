@@ -1,6 +1,6 @@
 """Train a model (or run a stage, or a whole pipeline) from an mmengine config.
 
-A pipeline config (one with ``stages``, see :mod:`mmwsss.engine.pipeline`)
+A pipeline config (one with ``stages``, see :mod:`mmwsss.apis.pipeline`)
 runs its stages in order under one work dir, skipping finished steps;
 ``--cfg-options STAGE.key=value`` reaches one stage.
 
@@ -22,7 +22,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmwsss.engine.pipeline import is_pipeline_config, run_pipeline
+from mmwsss.apis.pipeline import is_pipeline_config, run_pipeline
 from mmwsss.utils import load_config, trust_checkpoints
 
 

@@ -22,7 +22,7 @@ from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
-from mmwsss.evaluation.voc_submission import write_voc_submission
+from mmwsss.reporting.voc_submission import write_voc_submission
 from mmwsss.utils import apply_test_time_options, load_config, variant_suffix
 
 

@@ -5,14 +5,13 @@
 # long side 320-640, crop 512, background score 0.15. IRNet's optimizer has
 # PSA's quirk (weight decay passed as momentum): momentum 1e-4.
 _base_ = [
-    '../_base_/models/cam_wideresnet38.py', '../_base_/datasets/voc12aug_cam.py',
+    '../_base_/models/cam_classifier.py', '../_base_/datasets/voc12aug_cam.py',
     '../_base_/default_runtime.py', '../_base_/schedules/cam_sgd_poly_15e.py'
 ]
 crop_size = (512, 512)
 max_epochs = 5
 model = dict(
     backbone=dict(
-        _delete_=True,
         type='ResNetV1c',
         depth=50,
         num_stages=4,

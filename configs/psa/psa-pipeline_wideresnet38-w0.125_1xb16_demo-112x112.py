@@ -6,7 +6,7 @@
 #   tools/dist_train.sh configs/psa/psa-pipeline_wideresnet38-w0.125_1xb16_demo-112x112.py 2
 # Each stage is the config named here, run alone with its work dir set to
 # {work_dir}/{name}; '{cam}' below is the cam stage's work dir and
-# '{cam.checkpoint}' its latest checkpoint (see mmwsss/engine/pipeline.py).
+# '{cam.checkpoint}' its latest checkpoint (see mmwsss/apis/pipeline.py).
 work_dir = 'work_dirs/demo'  # where the stage configs alone also look
 cam_config = '../cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'
 affinity_config = 'affinitynet_wideresnet38-w0.125_1xb8-8e_demo-112x112.py'

@@ -8,9 +8,8 @@ import torch
 from tqdm import tqdm
 
 from mmwsss.ops.cam import cam_pseudo_label
+from mmwsss.reporting.per_class_table import BEST_PREFIX
 from mmwsss.utils import load_cams, read_label_png
-
-from .per_class_table import BEST_PREFIX
 from .segmentation_scores import confusion_matrix, flat_scores, segmentation_scores
 
 

@@ -1,4 +1,4 @@
-"""Pairwise affinities of AffinityNet features (configs/psa/README.md)."""
+"""Pairwise affinities of AffinityNet features (docs/method.md#affinitynet)."""
 import torch
 from torch import Tensor
 

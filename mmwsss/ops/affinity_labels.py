@@ -1,4 +1,4 @@
-"""Affinity labels from CAMs refined by a dense CRF (PSA; configs/psa/README.md).
+"""Affinity labels from CAMs refined by a dense CRF (PSA; docs/method.md#affinity-labels).
 
 The pipeline, as in the official PSA code:
 

@@ -1,6 +1,6 @@
 """Class activation maps: computation, multi-scale aggregation and CAM labels.
 
-Implements the PSA / AffinityNet CAM stage (configs/cam/README.md). Every function works on
+Implements the PSA / AffinityNet CAM stage (docs/method.md#cam). Every function works on
 float32 torch tensors on any device; nothing here depends on a registry.
 
 The official multi-scale inference, reproduced by these helpers, is::

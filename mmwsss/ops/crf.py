@@ -1,6 +1,6 @@
 """Fully connected CRF (Krahenbuhl and Koltun) on top of pydensecrf.
 
-The settings are those of the official PSA code (configs/psa/README.md): a Gaussian kernel
+The settings are those of the official PSA code (docs/method.md#dense-crf): a Gaussian kernel
 (sxy 3, compat 3) and a bilateral kernel (sxy 80, srgb 13, compat 10), 10 mean-field
 iterations, unaries ``-log(clip(score, 1e-5, 1))`` from ``unary_from_softmax``.
 pydensecrf is the PyPI package ``pydensecrf2``.
@@ -58,7 +58,7 @@ def crf_refine_label(image: np.ndarray, scores: np.ndarray,
                      num_iters: int = 10) -> np.ndarray:
     """Refine a score map into a label map with the dense CRF (the "+dCRF" step).
 
-    Used on the random-walk result (PSA's paper row "RW + dCRF", configs/psa/README.md): the
+    Used on the random-walk result (PSA's paper row "RW + dCRF", docs/method.md#random-walk): the
     (C+1) random-walk scores, upsampled to the image size, are divided by their
     sum over labels at each pixel (so they are probabilities and the argmax before
     the CRF is unchanged; pixels whose scores are all zero get a uniform

@@ -1,4 +1,4 @@
-"""Pixel pairs within a radius, as used by AffinityNet (configs/psa/README.md).
+"""Pixel pairs within a radius, as used by AffinityNet (docs/method.md#affinitynet).
 
 A pair joins a "from" position to a "to" position displaced by one of the
 radius offsets. The offsets cover half of the disc (``dy > 0``, or ``dy == 0``

@@ -1,4 +1,4 @@
-"""AffinityNet pair loss (configs/psa/README.md)."""
+"""AffinityNet pair loss (docs/method.md#affinitynet)."""
 from typing import Dict
 
 from torch import Tensor

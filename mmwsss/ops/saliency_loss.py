@@ -1,4 +1,4 @@
-"""EPS saliency loss: saliency maps as pseudo-pixel supervision (configs/eps/README.md)."""
+"""EPS saliency loss: saliency maps as pseudo-pixel supervision (docs/method.md#eps)."""
 from typing import Tuple, Union
 
 import torch

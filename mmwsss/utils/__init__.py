@@ -9,7 +9,7 @@ from .io import atomic_path, save_json, save_label_png, save_npz, voc_palette
 from .readers import (UnreadableFileError, read_image, read_label_png, read_npz,
                       read_saliency_map)
 from .stale_files import remove_stale_temporaries
-from .test_time import apply_test_time_options, variant_suffix
+from .test_time_options import apply_test_time_options, variant_suffix
 from .affinity_io import load_affinity_scores, save_affinity_scores
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The affinity-score file format: dense-CRF scores from which affinity labels are cut.
 
 One ``{img_id}.npz`` per training image (no pickle), written once after the CAM
-stage (:func:`mmwsss.engine.make_affinity_labels`) and read by the
+stage (:func:`mmwsss.apis.make_affinity_labels`) and read by the
 ``LoadAffinityScores`` transform:
 
 - ``low``: float16 (K + 1, H, W), CRF scores with the low background alpha
@@ -12,7 +12,7 @@ stage (:func:`mmwsss.engine.make_affinity_labels`) and read by the
 - ``labels``: int16 (K,), the class values 1..C of the K present classes.
 
 The scores, not hard labels, are stored: the official label rule
-(configs/psa/README.md) applies after the random crop and the 8 x 8 pooling of
+(docs/method.md#affinity-labels) applies after the random crop and the 8 x 8 pooling of
 the scores.
 Non-finite scores are refused when a file is written and when it is read.
 """

@@ -7,7 +7,8 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from mmwsss.datasets import WSSSDataset, read_label_png
+from mmwsss.datasets import WSSSDataset
+from mmwsss.utils import read_label_png
 from tests.conftest import REPO_ROOT
 
 CONFIG = REPO_ROOT / 'configs/eps/eps_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'

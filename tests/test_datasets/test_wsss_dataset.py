@@ -8,8 +8,9 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 
-from mmwsss.datasets import DEMO_CLASSES, WSSSDataset
+from mmwsss.datasets import WSSSDataset
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO
+from mmwsss.synthetic import DEMO_CLASSES
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),

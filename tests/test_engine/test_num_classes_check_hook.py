@@ -6,8 +6,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
-from mmwsss.datasets import DEMO_CLASSES
 from mmwsss.engine.hooks.num_classes_check_hook import check_num_classes
+from mmwsss.synthetic import DEMO_CLASSES
 from tests.conftest import REPO_ROOT
 
 CAM = 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py'

@@ -14,9 +14,9 @@ from mmseg.structures import SegDataSample
 from PIL import Image
 from torch.utils.data import DataLoader
 
-from mmwsss.datasets.wsss_dataset import read_label_png
 from mmwsss.engine import RandomWalkHook, SavePseudoLabelHook
-from mmwsss.evaluation.per_class_table import per_class_document
+from mmwsss.reporting.per_class_table import per_class_document
+from mmwsss.utils import read_label_png
 
 
 def _runner(work_dir: Path, demo_root: Path) -> MagicMock:

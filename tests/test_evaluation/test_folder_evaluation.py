@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mmwsss.datasets import DEMO_CLASSES
+from mmwsss.synthetic import DEMO_CLASSES
 from mmwsss.evaluation.folder_evaluation import (evaluate_cam_folder,
                                                  evaluate_label_folder, read_split)
 from mmwsss.utils import save_cams

@@ -10,8 +10,7 @@ import numpy as np
 from PIL import Image
 
 from mmwsss.datasets.dataset_check import check_image
-from mmwsss.datasets.wsss_dataset import read_label_png
-from mmwsss.utils import save_label_png
+from mmwsss.utils import read_label_png, save_label_png
 from tests.conftest import REPO_ROOT, run_tool
 
 PIPELINE = 'configs/eps/eps-psa-pipeline_wideresnet38-w0.125_1xb16_demo-112x112.py'

@@ -10,7 +10,7 @@ from mmseg.registry import DATASETS
 
 from mmwsss.datasets.preparation import (COCO_CATEGORY_IDS, coco_semantic_mask,
                                          decode_coco_rle, fill_polygon, prepare_coco)
-from mmwsss.datasets.wsss_dataset import read_label_png
+from mmwsss.utils import read_label_png
 from tests.conftest import REPO_ROOT
 
 LABEL = {cat: index + 1 for index, cat in enumerate(COCO_CATEGORY_IDS)}

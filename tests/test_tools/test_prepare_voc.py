@@ -9,8 +9,7 @@ import scipy.sparse
 from PIL import Image
 
 from mmwsss.datasets.preparation import prepare_voc_aug, read_sbd_mask, train_aug_ids
-from mmwsss.datasets.wsss_dataset import read_label_png
-from mmwsss.utils import save_label_png, voc_palette
+from mmwsss.utils import read_label_png, save_label_png, voc_palette
 
 SPLITS = dict(sbd_train=['2008_000001', '2008_000002', '2008_000003'],
               sbd_val=['2008_000004', '2008_000005'],

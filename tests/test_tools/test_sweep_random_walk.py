@@ -6,10 +6,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mmwsss.datasets.wsss_dataset import read_label_png
 from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
 from mmwsss.ops.random_walk import random_walk, random_walk_input, random_walk_to_label
-from mmwsss.utils import load_cams
+from mmwsss.utils import load_cams, read_label_png
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
 from tests.conftest import AFFINITY_CONFIG, affinity_options, run_tool
 from tests.test_tools.test_random_walk_tool import checkpoint  # noqa: F401  (fixture)

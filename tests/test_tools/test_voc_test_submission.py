@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 from PIL import Image
 
-from mmwsss.datasets import DEMO_CLASSES
+from mmwsss.synthetic import DEMO_CLASSES
 from mmwsss.utils import save_json, voc_palette
 from tests.conftest import REPO_ROOT
 

@@ -5,7 +5,7 @@ import pytest
 from mmengine.config import Config
 
 from mmwsss.engine.hooks.batch_info_hook import batch_info_line
-from mmwsss.engine.pipeline import is_pipeline_config
+from mmwsss.apis.pipeline import is_pipeline_config
 from mmwsss.utils import launcher_world_size, load_config, resolve_batch_size
 from mmwsss.utils.config import sync_bn_to_bn
 from tests.conftest import REPO_ROOT

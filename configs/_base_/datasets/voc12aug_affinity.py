@@ -4,8 +4,7 @@
 # random walk (test loop) propagates the CAMs of train (1,464 images) and
 # scores the pseudo labels against SegmentationClassAug.
 # Stage outputs (cam_dir, affinity_dir) are relative to the current directory.
-dataset_type = 'WSSSDataset'
-data_root = 'data/VOCdevkit/VOC2012'
+_base_ = ['./voc12aug.py']
 crop_size = (448, 448)
 cam_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/cams'
 # alphas of the affinity labels: official 4 / 32 (the paper's 24 is an option;
@@ -40,31 +39,9 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ImageSets/Segmentation/train_aug.txt',
-        data_prefix=dict(
-            img_path='JPEGImages',
-            img_label_path='SegmentationClassAug',
-            cam_path=cam_dir,
-            affinity_path=affinity_dir),
+        data_prefix=dict(cam_path=cam_dir, affinity_path=affinity_dir),
         pipeline=train_pipeline))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ImageSets/Segmentation/train.txt',
-        data_prefix=dict(
-            img_path='JPEGImages',
-            seg_map_path='SegmentationClassAug',
-            cam_path=cam_dir),
-        pipeline=test_pipeline))
+    dataset=dict(data_prefix=dict(cam_path=cam_dir), pipeline=test_pipeline))
 test_evaluator = dict(type='PseudoLabelMetric')

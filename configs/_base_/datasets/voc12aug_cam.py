@@ -1,8 +1,7 @@
 # PASCAL VOC 2012 + SBD for the CAM stage. Training reads images and
 # image-level labels of train_aug (10,582 images); inference writes CAMs for
 # the 1,464 train images and scores them against SegmentationClassAug.
-dataset_type = 'WSSSDataset'
-data_root = 'data/VOCdevkit/VOC2012'
+_base_ = ['./voc12aug.py']
 crop_size = (448, 448)
 train_pipeline = [
     dict(type='LoadWSSSImage'),
@@ -30,30 +29,8 @@ test_pipeline = [
     dict(type='LoadWSSSAnnotations'),
     dict(type='PackWSSSInputs'),
 ]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ImageSets/Segmentation/train_aug.txt',
-        data_prefix=dict(
-            img_path='JPEGImages', img_label_path='SegmentationClassAug'),
-        pipeline=train_pipeline))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ImageSets/Segmentation/train.txt',
-        data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
-        pipeline=test_pipeline))
+train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_evaluator = dict(
     type='PseudoLabelMetric',
     bg_thresholds=[round(0.05 * i, 2) for i in range(1, 20)])

@@ -6,8 +6,7 @@
 # Point seg_map_path at the pseudo labels (relative to data_root, or absolute):
 #   --cfg-options \
 #   train_dataloader.dataset.data_prefix.seg_map_path=$PWD/work_dirs/x/rw/rw_pseudo_labels
-dataset_type = 'WSSSDataset'
-data_root = 'data/VOCdevkit/VOC2012'
+_base_ = ['./voc12aug.py']
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadWSSSImage'),
@@ -46,26 +45,16 @@ tta_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ImageSets/Segmentation/train_aug.txt',
-        data_prefix=dict(
-            img_path='JPEGImages',
-            seg_map_path='pseudo_labels',
-            img_label_path='SegmentationClassAug'),
-        pipeline=train_pipeline))
+    sampler=dict(type='InfiniteSampler'),
+    dataset=dict(data_prefix=dict(seg_map_path='pseudo_labels'), pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        type={{_base_.dataset_type}},
+        data_root={{_base_.data_root}},
         ann_file='ImageSets/Segmentation/val.txt',
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
         pipeline=test_pipeline))

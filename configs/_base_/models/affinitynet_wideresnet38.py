@@ -1,17 +1,9 @@
 # PSA's AffinityNet: wide ResNet-38 (conv4, conv5, conv6) + affinity head
-# (configs/psa/README.md). The backbone starts from the ImageNet weights, as in
+# (docs/method.md#affinitynet). The backbone starts from the ImageNet weights, as in
 # PSA (not from the CAM network); BN stays frozen and conv1a/b2 are frozen.
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size_divisor=8)
+_base_ = ['./imagenet_data_preprocessor.py']
 model = dict(
     type='AffinityNet',
-    data_preprocessor=data_preprocessor,
     backbone=dict(
         type='WideResNet38',
         widen_factor=1.0,

@@ -1,4 +1,4 @@
-# EPS's classifier (configs/eps/README.md): PSA's wide ResNet-38 with a head of C + 1
+# EPS's classifier (docs/method.md#eps): PSA's wide ResNet-38 with a head of C + 1
 # outputs (background last), no dropout, trained with the classification loss
 # plus the saliency loss (tau 0.4; lam 0.5 for VOC, 0.9 for COCO). Inference
 # aggregates the softmax foreground channels with the CAM stage's procedure

@@ -1,21 +1,12 @@
-# PSA AffinityNet schedule, the official optimizer's effective update:
-# SGD at lr 0.1, weight decay 5e-4, momentum 5e-4 (the official PolyOptimizer
-# passes the weight decay into SGD's momentum argument: in effect no momentum),
-# backbone weights lr x1, backbone biases lr x2 without decay, the affinity
-# head (decode_head) lr x10; poly lr (PSAPolyLR), power 0.9, stepped every
-# iteration over 8 epochs. The official max_step is 8 x floor(10582 / 8) = 10576 (last
-# incomplete batch dropped): the VOC AffinityNet config sets drop_last=True and
-# a total batch of 8. See cam_sgd_poly_15e.py for the parameter groups.
+# PSA AffinityNet schedule: the official optimizer (psa_sgd_poly.py) at lr 0.1,
+# the affinity head (decode_head) at x10; poly lr over 8 epochs. The official
+# max_step is 8 x floor(10582 / 8) = 10576 (last incomplete batch dropped): the
+# VOC AffinityNet config sets drop_last=True and a total batch of 8.
 # Momentum-0.9 variant (not the official trajectory): --cfg-options
 # optim_wrapper.optimizer.momentum=0.9 optim_wrapper.optimizer.lr=0.01
+_base_ = ['./psa_sgd_poly.py']
 max_epochs = 8
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=5e-4, weight_decay=5e-4),
-    paramwise_cfg=dict(
-        bias_lr_mult=2.0,
-        bias_decay_mult=0.0,
-        custom_keys={'decode_head': dict(lr_mult=10.0)}))
+optim_wrapper = dict(optimizer=dict(lr=0.1))
 param_scheduler = [
     dict(
         type='PSAPolyLR',
@@ -27,7 +18,3 @@ param_scheduler = [
         convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-val_cfg = None
-val_dataloader = None
-val_evaluator = None
-test_cfg = dict(type='TestLoop')

@@ -15,9 +15,8 @@ import numpy as np
 import scipy.io
 from tqdm import tqdm
 
-from mmwsss.utils import atomic_path, save_label_png
+from mmwsss.utils import atomic_path, read_label_png, save_label_png
 
-from ..wsss_dataset import read_label_png
 
 TRAIN_AUG_SIZE = 10582
 """Number of ``train_aug`` ids on the official VOC 2012 and SBD releases."""

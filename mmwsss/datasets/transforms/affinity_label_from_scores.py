@@ -12,7 +12,7 @@ from .load_affinity_scores import CLASSES_KEY, HIGH_KEY, LOW_KEY
 class AffinityLabelFromScores(BaseTransform):
     """Pool the score maps by ``stride`` and apply PSA's affinity-label rule.
 
-    The last step of the official affinity-label pipeline (configs/psa/README.md):
+    The last step of the official affinity-label pipeline (docs/method.md#affinity-labels):
     both score maps (already cropped and flipped with the image) are averaged
     over ``stride`` x ``stride`` blocks (448 -> 56) and
     :func:`~mmwsss.ops.affinity_labels.affinity_label_from_scores` labels each

@@ -8,7 +8,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from mmwsss.evaluation.metrics.pseudo_label_metric import SWEEP_PREFIX
-from mmwsss.evaluation.per_class_table import write_per_class_table
+from mmwsss.reporting.per_class_table import write_per_class_table
 from mmwsss.utils import save_json
 from mmwsss.visualization import plot_threshold_curve
 
@@ -23,7 +23,7 @@ class SaveMetricsHook(Hook):
     hold per-class keys (``IoU.{class}`` ...), their table is written beside
     the JSON as ``{stem}_per_class.md``, with a second table at the best
     background threshold for a sweep (see
-    :func:`~mmwsss.evaluation.per_class_table.per_class_document`).
+    :func:`~mmwsss.reporting.per_class_table.per_class_document`).
 
     Args:
         filename: JSON file name, relative to the work dir.

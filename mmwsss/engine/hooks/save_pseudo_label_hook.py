@@ -13,7 +13,7 @@ from mmseg.structures import SegDataSample
 from torch.utils.data import DataLoader
 
 from mmwsss.evaluation.folder_evaluation import evaluate_label_folder
-from mmwsss.evaluation.per_class_table import write_per_class_table
+from mmwsss.reporting.per_class_table import write_per_class_table
 from mmwsss.utils import (atomic_path, read_image, remove_stale_temporaries, save_json,
                           save_label_png)
 from mmwsss.visualization import affinity_picture, label_overlay

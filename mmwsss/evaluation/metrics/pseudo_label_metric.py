@@ -7,10 +7,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmseg.registry import METRICS
 
-from mmwsss.evaluation.per_class_table import BEST_PREFIX, per_class_markdown
 from mmwsss.evaluation.segmentation_scores import (confusion_matrix, flat_scores,
                                                   segmentation_scores)
 from mmwsss.ops.cam import cam_pseudo_label
+from mmwsss.reporting.per_class_table import BEST_PREFIX, per_class_markdown
 
 SWEEP_PREFIX = 'sweep/mIoU@'
 """Key prefix of the background-threshold sweep in the returned metrics."""

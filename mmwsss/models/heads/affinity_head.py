@@ -39,7 +39,7 @@ def stack_affinity_labels(data_samples: Sequence[SegDataSample]) -> Tensor:
 
 @MODELS.register_module()
 class AffinityHead(BaseModule):
-    """Affinity features of AffinityNet (configs/psa/README.md).
+    """Affinity features of AffinityNet (docs/method.md#affinitynet).
 
     Three backbone levels (ResNet-38: conv4, conv5, conv6 with 512, 1024 and
     4096 channels) each go through a 1x1 convolution and ELU (64, 128 and

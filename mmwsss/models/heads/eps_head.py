@@ -51,7 +51,7 @@ class EPSHead(CAMHead):
     """EPS head: a CAM head with a background channel and a saliency loss.
 
     A 1x1 convolution (no bias, Xavier-uniform init) maps the features to C + 1
-    CAM logits, the last channel being the background (configs/eps/README.md):
+    CAM logits, the last channel being the background (docs/method.md#eps):
 
     - ``forward``: the first C logits after global average pooling, shape (B, C);
     - ``loss``: ``loss_cls``, the multi-label soft margin loss on these logits,

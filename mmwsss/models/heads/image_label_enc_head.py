@@ -1,4 +1,7 @@
-"""EncNet head whose SE-loss target is the image-level labels (configs/seg/README.md)."""
+"""EncNet head whose SE-loss target is the image-level labels.
+
+See docs/method.md#encnet-se-loss-target.
+"""
 from typing import List, Tuple, Union
 
 import torch

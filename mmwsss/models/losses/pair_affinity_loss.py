@@ -9,7 +9,7 @@ from mmwsss.ops.pair_loss import pair_affinity_loss
 
 @MODELS.register_module()
 class PairAffinityLoss(nn.Module):
-    """Cross-entropy of pair affinities against pair labels (configs/psa/README.md).
+    """Cross-entropy of pair affinities against pair labels (docs/method.md#affinitynet).
 
     A thin wrapper over :func:`mmwsss.ops.pair_loss.pair_affinity_loss`:
     ``bg / 4 + fg / 4 + neg / 2``, each term averaged over its pairs in the

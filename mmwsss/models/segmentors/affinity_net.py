@@ -24,12 +24,10 @@ from mmwsss.ops.random_walk import (channel_argmax, constant_background, random_
 from mmwsss.utils.finite import check_finite
 from mmwsss.utils.readers import read_image
 
-"""Random-walk settings of PSA (configs/psa/README.md); ``crf`` adds the "+dCRF" labels."""
-
 
 @MODELS.register_module()
 class AffinityNet(WSSSSegmentor):
-    """AffinityNet of PSA (configs/psa/README.md): backbone + :class:`AffinityHead`.
+    """AffinityNet of PSA: backbone + :class:`AffinityHead` (docs/method.md#affinitynet).
 
     ``loss`` trains the affinities on ``gt_affinity_label`` (labels at the
     feature resolution, from ``AffinityLabelFromScores``) with the pair loss.
@@ -86,6 +84,8 @@ class AffinityNet(WSSSSegmentor):
 
     DEFAULT_TEST_CFG = dict(bg_alpha=16.0, bg_score=None, beta=8.0, num_iters=256,
                             stride=8, crf=False, crf_workers=None)
+    """Random-walk settings of PSA (docs/method.md#random-walk); ``crf`` adds the
+    "+dCRF" labels."""
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Affinity features (B, D, h, w)."""

@@ -16,7 +16,7 @@ class CAMClassifier(WSSSSegmentor):
     """Multi-label classifier (any MMSeg backbone + :class:`CAMHead`).
 
     ``loss`` trains the classifier on ``gt_img_labels``. ``predict`` runs the
-    multi-scale + flip CAM inference of PSA (configs/cam/README.md) on each image and
+    multi-scale + flip CAM inference of PSA (docs/method.md#cam) on each image and
     stores on its data sample:
 
     - ``pred_cams``: ``PixelData`` (C, H, W), CAMs normalised by their maximum,

@@ -1,7 +1,7 @@
 """Options that shrink the VOC stage configs for a rehearsal on a tiny dataset.
 
 A rehearsal runs the VOC configs themselves on the dataset of
-:func:`~mmwsss.datasets.generate_voc_rehearsal` (the VOC 2012 + SBD layout) in
+:func:`~mmwsss.synthetic.generate_voc_rehearsal` (the VOC 2012 + SBD layout) in
 minutes on CPUs, to check a machine, a launcher or a change of the VOC path
 before a real run. The options change only:
 
@@ -13,7 +13,7 @@ before a real run. The options change only:
 - the scales: training resize scales and crops, the classifier's test scales
   and the segmentation test scale.
 
-Example (what ``tests/test_engine/test_voc_rehearsal.py`` runs)::
+Example (what ``tests/test_apis/test_rehearsal.py`` runs)::
 
     options = rehearsal_pipeline_options(PIPELINE, 'data/voc_rehearsal')
     python tools/train.py PIPELINE --cfg-options {' '.join(options)}

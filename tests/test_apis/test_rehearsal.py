@@ -3,9 +3,9 @@
 ``tools/train.py`` runs ``configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py``
 and ``configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x448.py`` under
 torchrun with two gloo processes on a dataset in the exact VOC 2012 + SBD layout
-(:mod:`mmwsss.datasets.voc_rehearsal`: 5 train, 11 (PSA) or 3 (EPS + PSA)
+(:mod:`mmwsss.synthetic.voc_rehearsal`: 5 train, 11 (PSA) or 3 (EPS + PSA)
 more train_aug, 3 val images, VOC sizes). Only ``--cfg-options`` change the configs, those of
-:func:`mmwsss.engine.rehearsal.rehearsal_pipeline_options`: data root and
+:func:`mmwsss.apis.rehearsal.rehearsal_pipeline_options`: data root and
 workers, width w0.125, no ImageNet weights, one epoch or two iterations, small
 training crops and test scales.
 
@@ -23,8 +23,8 @@ from typing import Dict
 
 import pytest
 
-from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
-from mmwsss.engine.rehearsal import rehearsal_pipeline_options
+from mmwsss.apis.rehearsal import rehearsal_pipeline_options
+from mmwsss.synthetic import VOCRehearsalConfig, generate_voc_rehearsal
 from tests.conftest import REPO_ROOT, free_port
 
 PSA = REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py'

@@ -5,8 +5,8 @@ import numpy as np
 from mmseg.registry import DATASETS
 from PIL import Image
 
-from mmwsss.datasets import VOCRehearsalConfig, generate_voc_rehearsal
-from mmwsss.datasets.voc_rehearsal import void_boundaries
+from mmwsss.synthetic import VOCRehearsalConfig, generate_voc_rehearsal
+from mmwsss.synthetic.voc_rehearsal import void_boundaries
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO
 from mmwsss.utils import voc_palette
 

@@ -6,7 +6,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from mmwsss.datasets.wsss_dataset import read_label_png
+from mmwsss.utils import read_label_png
 from mmwsss.utils.io import atomic_path, save_label_png
 
 SUBMISSION_SUBDIR = osp.join('results', 'VOC2012', 'Segmentation', '{competition}_test_cls')

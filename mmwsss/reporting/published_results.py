@@ -1,7 +1,7 @@
 """Published PASCAL VOC 2012 results that mmwsss compares against, as the papers report them.
 
 Each number carries the conventions it was measured under; "not stated" marks a
-convention the specification does not record for that number.
+convention its source does not state for that number.
 """
 from dataclasses import dataclass
 from typing import Tuple

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from mmwsss.engine.done_marker import (StaleStepError, changed_keys, check_marker,
+from mmwsss.apis.done_marker import (StaleStepError, changed_keys, check_marker,
                                        check_stage, config_digest, flat_config,
                                        marker_path, new_marker)
 from mmwsss.utils import remove_stale_temporaries

@@ -26,11 +26,11 @@ inputs of the next. The steps of a stage, in order:
 - ``test``: ``Runner.test()`` on the stage's latest checkpoint (or the
   stage's ``checkpoint`` option), with the stage's ``tta`` / ``crf`` flags;
 - ``affinity_labels``: the affinity-label scores of the config's training set
-  (:func:`~mmwsss.engine.make_affinity_labels.make_affinity_labels`), with
+  (:func:`~mmwsss.apis.affinity_labels.make_affinity_labels`), with
   ``workers`` processes per rank (default: the cores over the ranks).
 
 Every finished step leaves ``{stage work dir}/done_{step}.json`` with the
-hash of its resolved config (:mod:`~mmwsss.engine.done_marker`); a rerun skips
+hash of its resolved config (:mod:`~mmwsss.apis.done_marker`); a rerun skips
 finished steps and resumes an interrupted one: training from its checkpoint;
 CAM inference, the random walk and the affinity labels from the images not yet
 written (the pipeline sets ``skip_existing`` of :data:`RESUMABLE_HOOKS`).
@@ -48,7 +48,7 @@ writes ``{work_dir}/pipeline_summary.json`` (resolved configs, git commit,
 step timings, metrics, and per step the number of images whose image-level
 label list is empty); with ``leaderboard`` it ends with the per-stage table
 and the per-class IoU table of
-:func:`~mmwsss.evaluation.leaderboard.write_leaderboard`.
+:func:`~mmwsss.reporting.leaderboard.write_leaderboard`.
 """
 import gc
 import glob
@@ -66,12 +66,12 @@ from mmengine.config import Config
 from mmengine.dist import barrier, get_world_size, init_dist, is_distributed, is_main_process
 from mmengine.runner import Runner
 
-from mmwsss.evaluation.leaderboard import write_leaderboard
+from mmwsss.reporting.leaderboard import write_leaderboard
 from mmwsss.utils import (apply_test_time_options, init_cpu_process_group, load_config,
                           remove_stale_temporaries, save_json)
 from mmwsss.version import __version__
+from .affinity_labels import jobs_from_config, make_affinity_labels
 from .done_marker import StaleStepError, check_stage, flat_config, marker_path, new_marker
-from .make_affinity_labels import jobs_from_config, make_affinity_labels
 
 STEPS = ('train', 'test', 'affinity_labels')
 """The steps a stage may run, see the module docstring."""

@@ -1,18 +1,16 @@
 """Test helper that SIGKILLs rank 1 once, in the middle of the affinity-label step.
 
 Imported by a stage config's ``custom_imports`` in the pipeline tests: it wraps
-:func:`mmwsss.engine.make_affinity_labels.write_affinity_scores` so that rank 1
+:func:`mmwsss.apis.affinity_labels.write_affinity_scores` so that rank 1
 kills itself after writing ``MMWSSS_TEST_KILL_AFTER`` files, unless the flag
 file ``MMWSSS_TEST_KILL_FLAG`` exists (created just before the kill, so the
 rerun of the same command goes through).
 """
-import importlib
 import os
 import os.path as osp
 import signal
 
-# the module, not the function of the same name that mmwsss.engine exports
-module = importlib.import_module('mmwsss.engine.make_affinity_labels')
+from mmwsss.apis import affinity_labels as module
 
 _write = module.write_affinity_scores
 _written = []

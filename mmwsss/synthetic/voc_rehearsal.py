@@ -16,7 +16,7 @@ unchanged (only ``data_root`` pointed here) before the real data is at hand::
 
 Classes and palette are VOC's 21 (``WSSSDataset``'s default, so no ``meta.json``
 is written, as in a real VOC folder); ids look like VOC's (``2007_000005``).
-The pictures are the demo dataset's (:mod:`mmwsss.datasets.demo_dataset`): a
+The pictures are the demo dataset's (:mod:`mmwsss.synthetic.demo_dataset`): a
 class-specific pattern on a body of a random colour; class ``train`` co-occurs
 with rails.
 """
@@ -28,9 +28,9 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import binary_dilation
 
+from mmwsss.datasets.wsss_dataset import VOC_METAINFO
 from mmwsss.utils import atomic_path, save_label_png
 from .demo_dataset import DemoDatasetConfig, _render
-from .wsss_dataset import VOC_METAINFO
 
 BOUNDARY_WIDTH = 2
 """Half-width in pixels of VOC's 255 ("void") band along object boundaries."""

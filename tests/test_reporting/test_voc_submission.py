@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmwsss.evaluation import write_voc_submission
+from mmwsss.reporting import write_voc_submission
 from mmwsss.utils import voc_palette
 
 IDS = ('2008_000001', '2008_000002', '2010_000003')

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmwsss.datasets import (CO_OCCURRING_CLASS, DEMO_CLASSES, DemoDatasetConfig,
-                             generate_demo_dataset)
+from mmwsss.synthetic import (CO_OCCURRING_CLASS, DEMO_CLASSES, DemoDatasetConfig,
+                              generate_demo_dataset)
 
 
 def _digest(root: Path) -> dict:

@@ -18,7 +18,7 @@ from typing import Dict, List
 import pytest
 from mmengine.config import Config
 
-from mmwsss.engine.pipeline import (StageOutputs, fill_templates, parse_stages, stages_until,
+from mmwsss.apis.pipeline import (StageOutputs, fill_templates, parse_stages, stages_until,
                                     split_cfg_options)
 from tests.conftest import REPO_ROOT, free_port
 

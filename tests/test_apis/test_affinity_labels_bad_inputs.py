@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmwsss.engine.make_affinity_labels import jobs_from_data_list, make_affinity_labels
+from mmwsss.apis.affinity_labels import jobs_from_data_list, make_affinity_labels
 from mmwsss.utils import (NonFiniteError, UnreadableFileError, load_affinity_scores,
                           save_npz)
 from tests.conftest import demo_dataset

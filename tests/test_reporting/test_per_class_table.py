@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
-from mmwsss.evaluation.per_class_table import (per_class_document, per_class_markdown,
-                                               per_class_scores, write_per_class_table)
+from mmwsss.reporting.per_class_table import (per_class_document, per_class_markdown,
+                                              per_class_scores, write_per_class_table)
 
 CLASSES = ('background', 'a', 'b')
 # rows ground truth, columns prediction

@@ -2,7 +2,7 @@
 
 Two gloo processes run a one-stage pipeline (the demo AffinityNet config's
 ``affinity_labels`` step on the fake CAMs of the test dataset); rank 1 kills
-itself after writing two files (``tests/test_engine/sigkill_affinity.py``), so
+itself after writing two files (``tests/test_apis/sigkill_affinity.py``), so
 torchrun stops both ranks. The rerun resumes with the missing images: it
 starts in this step, where no runner has started the process group (on CPUs
 ``load_config`` starts gloo anyway; on GPUs only the pipeline's
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mmwsss.engine.make_affinity_labels import default_workers
+from mmwsss.apis.affinity_labels import default_workers
 from tests.conftest import AFFINITY_CONFIG, REPO_ROOT, free_port
 
 
@@ -37,7 +37,7 @@ def test_killed_and_resumed_under_torchrun(demo_root: Path, fake_cams: Path,
     config = tmp_path / 'affinitynet_sigkill.py'
     config.write_text(
         f'_base_ = [{str(REPO_ROOT / AFFINITY_CONFIG)!r}]\n'
-        "custom_imports = dict(imports=['mmwsss', 'tests.test_engine.sigkill_affinity'], "
+        "custom_imports = dict(imports=['mmwsss', 'tests.test_apis.sigkill_affinity'], "
         'allow_failed_imports=False)\n')
     options = {
         'train_dataloader.dataset.data_root': str(demo_root),

@@ -5,7 +5,7 @@ import mmcv
 import numpy as np
 import pytest
 
-from mmwsss.engine.make_affinity_labels import (jobs_from_data_list, make_affinity_labels,
+from mmwsss.apis.affinity_labels import (jobs_from_data_list, make_affinity_labels,
                                                 write_affinity_scores)
 from mmwsss.ops.affinity_labels import affinity_crf_scores
 from mmwsss.utils import load_affinity_scores, load_cams

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmwsss.evaluation.leaderboard import (leaderboard_table, per_class_iou_table,
-                                           write_leaderboard)
 from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
-from mmwsss.evaluation.published_results import PUBLISHED_RESULTS, STAGES, Result
+from mmwsss.reporting.leaderboard import (leaderboard_table, per_class_iou_table,
+                                          write_leaderboard)
+from mmwsss.reporting.published_results import PUBLISHED_RESULTS, STAGES, Result
 from tests.conftest import REPO_ROOT
 
 PUBLISHED = (
