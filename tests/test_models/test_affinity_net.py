@@ -142,6 +142,39 @@ def test_predict_equals_dense_reference(tmp_path: Path) -> None:
     assert torch.equal(pooled.pred_sem_seg.data, sample.pred_sem_seg.data)
 
 
+def test_predict_with_constant_background_equals_reference() -> None:
+    model = _model(bg_score=0.55, beta=16, num_iters=16)
+    model.eval()
+    height, width = 45, 75
+    generator = torch.Generator().manual_seed(3)
+    img = torch.randn(3, height, width, generator=generator)
+    cams = torch.zeros(NUM_CLASSES, height, width)
+    cams[0, 5:30, 10:40] = torch.rand(25, 30, generator=generator)
+    cams[2, 20:, 50:] = torch.rand(25, 25, generator=generator) * 0.3
+    with torch.no_grad():
+        sample = model.predict(img[None], [_sample('x.png', height, width, cams)])[0]
+        padded = F.pad(img, (0, -width % 8, 0, -height % 8))
+        affinity = pairwise_affinity(model.decode_head(model.extract_feat(padded[None])))[0]
+    # reference: walk the classes only (dense), upsample, divide each class by its
+    # maximum, constant background 0.55, argmax
+    scores = F.avg_pool2d(F.pad(cams, (0, -width % 8, 0, -height % 8))[None], 8)[0]
+    walked = random_walk_dense(scores, affinity, beta=16, num_iters=16)
+    upsampled = F.interpolate(walked[None], size=padded.shape[-2:], mode='bilinear',
+                              align_corners=False)[0, :, :height, :width]
+    upsampled = upsampled / upsampled.amax(dim=(1, 2), keepdim=True).clamp_min(1e-12)
+    upsampled[1] = 0  # absent class
+    expected = torch.cat([torch.full((1, height, width), 0.55), upsampled])
+    torch.testing.assert_close(sample.pred_rw_scores.data[1:], walked, rtol=0, atol=1e-4)
+    assert torch.equal(sample.pred_rw_scores.data[0], torch.zeros(6, 10))
+    top2 = expected.topk(2, dim=0).values
+    clear = (top2[0] - top2[1]) > 1e-3
+    assert clear.float().mean() > 0.9
+    label = sample.pred_sem_seg.data[0]
+    assert torch.equal(label[clear], expected.argmax(0)[clear])
+    # the weak class 3 (CAM at most 0.3) keeps pixels once re-normalised
+    assert (label == 3).sum() > 0 and set(label.unique().tolist()) == {0, 1, 3}
+
+
 def test_predict_errors() -> None:
     model = _model()
     model.eval()
