@@ -34,7 +34,9 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     work_dir = tmp_path / 'rw'
     run_tool([sys.executable, 'tools/random_walk.py', AFFINITY_CONFIG, str(checkpoint),
               '--work-dir', str(work_dir), '--save-affinity', '--cfg-options',
-              *affinity_options(demo_root, fake_cams, tmp_path / 'unused')])
+              *affinity_options(demo_root, fake_cams, tmp_path / 'unused'),
+              # PSA's walked background, the one the sweep re-walks
+              'model.test_cfg.bg_score=None', 'model.test_cfg.bg_alpha=1'])
     affinity_dir = work_dir / 'rw_affinities'
     files = sorted(affinity_dir.iterdir())
     assert len(files) == 24
@@ -69,7 +71,7 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     for setting in [(2.0, 8.0, 8), (1.0, 16.0, 16)]:
         assert np.isclose(plain[setting], _expected_miou(affinity_dir, gt_dir, classes,
                                                          *setting), atol=0.011)
-    # the config's setting (alpha 1, beta 16, t 16) on float16 affinities
+    # the walk's setting (alpha 1, beta 16, t 16) on float16 affinities
     # scores as the random walk on the network's float32 ones
     metrics = json.loads((work_dir / 'rw_metrics.json').read_text())
     assert abs(plain[(1.0, 16.0, 16)] - metrics['mIoU']) < 0.5
