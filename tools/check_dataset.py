@@ -27,7 +27,7 @@ from mmseg.utils import register_all_modules
 import mmwsss  # noqa: F401  (registers mmwsss's components)
 from mmwsss.datasets.dataset_check import PROBLEM_KINDS, check_jobs, dataset_jobs
 from mmwsss.apis.pipeline import (fill_templates, is_pipeline_config, parse_stages,
-                                    split_cfg_options)
+                                  pipeline_fields, split_cfg_options)
 from mmwsss.utils import load_config, save_json
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -36,7 +36,8 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 class _StageDir:
     """Stands for ``{NAME}`` / ``{NAME.checkpoint}`` in pipeline options without a run."""
 
-    def __init__(self, work_dir: str) -> None:
+    def __init__(self, name: str, work_dir: str) -> None:
+        self.name = name
         self.work_dir = work_dir
         self.checkpoint = osp.join(work_dir, 'last_checkpoint')
 
@@ -72,8 +73,7 @@ def stage_configs(path: str, options: Optional[Dict[str, Any]]
     stages = parse_stages(cfg)
     work_dir = osp.abspath(cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))
-    fields: Dict[str, Any] = {'work_dir': work_dir}
-    fields.update({s.name: _StageDir(osp.join(work_dir, s.name)) for s in stages})
+    fields = pipeline_fields(cfg, work_dir, stages, _StageDir)
     configs = []
     for stage in stages:
         stage_opts = fill_templates(stage.cfg_options, fields)

@@ -1,25 +1,32 @@
 """Run a chain of stage configs under one work dir: the whole WSSS pipeline.
 
-A *pipeline config* is an mmengine config with a ``stages`` list (and no
+A *pipeline config* is an mmengine config with a ``stages`` dict (and no
 model); ``tools/train.py`` runs it like any config::
 
     work_dir = 'work_dirs/psa_demo'
-    stages = [
-        dict(name='cam', config='../cam/<cam config>.py', steps=['train', 'test']),
-        dict(name='affinity_labels', config=AFFINITY, steps=['affinity_labels'],
-             cfg_options={'train_dataloader.dataset.data_prefix.cam_path': '{cam}/cams',
-                          'train_dataloader.dataset.data_prefix.affinity_path':
-                              '{affinity_labels}/scores'}),
-        ...
-    ]
+    inputs = dict(cams='{cam}/cams')
+    stages = dict(
+        cam=dict(config='../cam/<cam config>.py', steps=['train', 'test']),
+        affinity_labels=dict(
+            config=AFFINITY, steps=['affinity_labels'],
+            cfg_options={'train_dataloader.dataset.data_prefix.cam_path': '{cams}',
+                         'train_dataloader.dataset.data_prefix.affinity_path':
+                             '{affinity_labels}/scores'}),
+        ...)
     leaderboard = dict(dataset='demo', pretraining='none')
 
-Each stage is an ordinary config (``config``, relative to the pipeline file)
-that also runs alone, run with its work dir set to ``{work_dir}/{name}`` and
-its ``cfg_options`` applied. In option values, ``{work_dir}`` is the pipeline's
-work dir, ``{NAME}`` the work dir of stage ``NAME`` and ``{NAME.checkpoint}``
-that stage's latest checkpoint: that is how the outputs of one stage become the
-inputs of the next. The steps of a stage, in order:
+Each stage (a key of ``stages``: its name) is an ordinary config (``config``,
+relative to the pipeline file) that also runs alone, run with its work dir set
+to ``{work_dir}/{name}`` and its ``cfg_options`` applied. In option values,
+``{work_dir}`` is the pipeline's work dir, ``{NAME}`` the work dir of stage
+``NAME``, ``{NAME.checkpoint}`` that stage's latest checkpoint and ``{INPUT}``
+the value of ``inputs[INPUT]`` (itself made of those fields): that is how the
+outputs of one stage become the inputs of the next. A stage runs after the
+stages its options name, otherwise in the order written. Pipelines inherit
+each other like any config: a base holds the stages that several pipelines
+share and names what they read through ``inputs``; a child adds the stages
+that produce them and sets ``inputs`` (see ``configs/_base_/pipelines/``).
+The steps of a stage, in order:
 
 - ``train``: ``Runner.train()`` (hooks such as ``RandomWalkHook`` run after
   it); resumed from the last checkpoint of the stage's work dir if any;
@@ -55,11 +62,13 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import shutil
+import string
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import torch
 from mmengine.config import Config
@@ -78,8 +87,8 @@ STEPS = ('train', 'test', 'affinity_labels')
 SUMMARY_FILE = 'pipeline_summary.json'
 RESUMABLE_HOOKS = ('SaveCAMHook', 'SavePseudoLabelHook')
 """Hooks whose ``skip_existing`` the pipeline turns on, so inference resumes."""
-STAGE_KEYS = {'name', 'config', 'steps', 'cfg_options', 'checkpoint', 'tta', 'crf',
-              'workers'}
+STAGE_KEYS = {'config', 'steps', 'cfg_options', 'checkpoint', 'tta', 'crf', 'workers'}
+"""The keys of a stage in a pipeline config's ``stages`` dict."""
 
 
 @dataclass
@@ -141,55 +150,175 @@ def is_pipeline_config(cfg: Config) -> bool:
     return 'stages' in cfg
 
 
+def template_fields(value: Any) -> Set[str]:
+    """The first name of every ``{field}`` in the strings of a value.
+
+    Args:
+        value: Option value (strings in nested lists, tuples and dicts count).
+
+    Returns:
+        E.g. ``{'cam', 'work_dir'}`` for ``['{cam.checkpoint}', '{work_dir}/x']``.
+    """
+    if isinstance(value, str):
+        return {re.split(r'[.\[]', name)[0]
+                for _, name, _, _ in string.Formatter().parse(value) if name}
+    if isinstance(value, (list, tuple)):
+        return set().union(*(template_fields(item) for item in value))
+    if isinstance(value, dict):
+        return set().union(*(template_fields(item) for item in value.values()))
+    return set()
+
+
+class PipelineInput:
+    """What ``{NAME}`` stands for when ``NAME`` is one of the pipeline's ``inputs``.
+
+    Its template (e.g. ``'{cam_train_aug}/cams'``) is filled when a stage
+    option is, so a ``{STAGE.checkpoint}`` in it is looked up only then.
+
+    Args:
+        template: The input's value in the pipeline config.
+        fields: The fields of :func:`fill_templates` (stages, ``work_dir``).
+    """
+
+    def __init__(self, template: str, fields: Mapping[str, Any]) -> None:
+        self.template = template
+        self.fields = fields
+
+    def __format__(self, spec: str) -> str:
+        return format(fill_templates(self.template, self.fields), spec)
+
+
+def pipeline_fields(cfg: Config, work_dir: str, stages: Sequence[Stage],
+                    stage_outputs: Optional[Callable[[str, str], Any]] = None
+                    ) -> Dict[str, Any]:
+    """The fields of :func:`fill_templates` for the stages of a pipeline.
+
+    Args:
+        cfg: Pipeline config (its ``inputs``).
+        work_dir: The pipeline's work dir.
+        stages: Its stages.
+        stage_outputs: ``(name, stage work dir) -> `` what ``{NAME}`` stands for
+            (default :class:`StageOutputs`).
+
+    Returns:
+        ``work_dir``, one entry per stage and one :class:`PipelineInput` per input.
+    """
+    stage_outputs = stage_outputs or StageOutputs
+    fields: Dict[str, Any] = {'work_dir': work_dir}
+    fields.update({stage.name: stage_outputs(stage.name, osp.join(work_dir, stage.name))
+                   for stage in stages})
+    fields.update({name: PipelineInput(template, fields)
+                   for name, template in parse_inputs(cfg, list(cfg.stages)).items()})
+    return fields
+
+
+def parse_inputs(cfg: Config, stage_names: Sequence[str]) -> Dict[str, str]:
+    """Check the ``inputs`` of a pipeline config (name -> template).
+
+    Raises:
+        ValueError: an input is not a string, its name is not a new identifier,
+            or its template names something other than stages and ``work_dir``.
+    """
+    where = cfg.filename or 'pipeline config'
+    inputs = dict(cfg.get('inputs') or {})
+    for name, template in inputs.items():
+        if not isinstance(template, str):
+            raise ValueError(f'{where}: inputs.{name} must be a string, got {template!r}')
+        if not name.isidentifier() or name in stage_names or name == 'work_dir':
+            raise ValueError(f'{where}: inputs.{name}: the name must be a Python '
+                             'identifier other than work_dir and the stage names')
+        unknown = template_fields(template) - set(stage_names) - {'work_dir'}
+        if unknown:
+            raise ValueError(f'{where}: inputs.{name} = {template!r} names '
+                             f'{sorted(unknown)}, which are neither work_dir nor stages '
+                             f'({sorted(stage_names)})')
+    return inputs
+
+
 def parse_stages(cfg: Config) -> List[Stage]:
-    """Check and convert the ``stages`` of a pipeline config.
+    """Check and order the ``stages`` of a pipeline config.
+
+    ``stages`` maps each stage's name to its keys (:data:`STAGE_KEYS` but
+    ``name``), so a pipeline that inherits another adds, replaces or changes
+    stages by name. A stage runs after every stage its ``cfg_options`` and
+    ``checkpoint`` name (directly or through the pipeline's ``inputs``), and
+    otherwise in the order written (a base's stages before the child's).
 
     Args:
         cfg: Pipeline config (``cfg.filename`` locates relative stage configs).
 
     Returns:
-        The stages, in order.
+        The stages, in the order they run.
 
     Raises:
-        ValueError: a stage lacks a key, has an unknown key, step or a
-            duplicate or non-identifier name, or the list is empty.
+        ValueError: ``stages`` is empty or not a dict, a stage lacks a key, has
+            an unknown key or step, a non-identifier name, names an unknown
+            field, or stages name each other in a cycle.
         FileNotFoundError: a stage config does not exist.
     """
     where = cfg.filename or 'pipeline config'
+    if not isinstance(cfg.stages, Mapping):
+        raise ValueError(f'{where}: stages must be a dict of name -> stage, got '
+                         f'{type(cfg.stages).__name__}')
     if not cfg.stages:
         raise ValueError(f'{where}: stages is empty')
-    stages, names = [], set()
-    for index, spec in enumerate(cfg.stages):
+    names = list(cfg.stages)
+    inputs = parse_inputs(cfg, names)
+    stages, needs = [], {}
+    for name, spec in cfg.stages.items():
         spec = dict(spec)
-        key = f'{where}: stages[{index}]'
-        for required in ('name', 'config', 'steps'):
+        key = f'{where}: stages.{name}'
+        if not str(name).isidentifier() or name in ('work_dir', 'inputs'):
+            raise ValueError(f'{key}: the name must be a Python identifier other than '
+                             'work_dir and inputs')
+        for required in ('config', 'steps'):
             if required not in spec:
                 raise ValueError(f'{key} has no {required!r}')
         unknown = set(spec) - STAGE_KEYS
         if unknown:
-            raise ValueError(f'{key} ({spec["name"]}) has unknown keys {sorted(unknown)}; '
-                             f'allowed: {sorted(STAGE_KEYS)}')
-        name = spec['name']
-        if not str(name).isidentifier() or name in names or name == 'work_dir':
-            raise ValueError(f'{key}: name {name!r} must be a new Python identifier '
-                             'other than work_dir')
-        names.add(name)
+            raise ValueError(f'{key} has unknown keys {sorted(unknown)}; allowed: '
+                             f'{sorted(STAGE_KEYS)}')
         bad_steps = [step for step in spec['steps'] if step not in STEPS]
         if bad_steps or not spec['steps']:
-            raise ValueError(f'{key} ({name}): steps {list(spec["steps"])} must be a '
+            raise ValueError(f'{key}: steps {list(spec["steps"])} must be a '
                              f'non-empty list of {STEPS}')
         config = spec['config']
         if not osp.isabs(config) and cfg.filename:
             config = osp.normpath(osp.join(osp.dirname(cfg.filename), config))
         if not osp.isfile(config):
-            raise FileNotFoundError(f'{key} ({name}): config not found: {config}')
-        stages.append(Stage(
+            raise FileNotFoundError(f'{key}: config not found: {config}')
+        stage = Stage(
             name=name, config=config, steps=tuple(spec['steps']),
             cfg_options=dict(spec.get('cfg_options') or {}),
             checkpoint=spec.get('checkpoint'), tta=bool(spec.get('tta', False)),
             crf=bool(spec.get('crf', False)),
-            workers=int(spec['workers']) if spec.get('workers') else None))
-    return stages
+            workers=int(spec['workers']) if spec.get('workers') else None)
+        named = template_fields([stage.cfg_options, stage.checkpoint])
+        unknown = named - set(names) - set(inputs) - {'work_dir'}
+        if unknown:
+            raise ValueError(f'{key} names {sorted(unknown)}, which are neither work_dir, '
+                             f'stages ({names}) nor inputs ({sorted(inputs)})')
+        needs[name] = set().union(*(
+            template_fields(inputs[field]) if field in inputs else {field}
+            for field in named)) - {'work_dir', name}
+        stages.append(stage)
+    return _in_running_order(stages, needs, where)
+
+
+def _in_running_order(stages: List[Stage], needs: Mapping[str, Set[str]],
+                      where: str) -> List[Stage]:
+    """Each stage after the stages it needs, otherwise in the given order."""
+    ordered: List[Stage] = []
+    left = list(stages)
+    while left:
+        done = {stage.name for stage in ordered}
+        ready = next((stage for stage in left if needs[stage.name] <= done), None)
+        if ready is None:
+            raise ValueError(f'{where}: stages {[stage.name for stage in left]} need each '
+                             'other\'s outputs (a cycle)')
+        ordered.append(ready)
+        left.remove(ready)
+    return ordered
 
 
 def stages_until(stages: List[Stage], until: Optional[str], path: str) -> List[Stage]:
@@ -364,13 +493,12 @@ def run_pipeline(path: str,
     cfg = Config.fromfile(path)
     pipeline_options, stage_options = split_cfg_options(
         cfg_options, [stage.name for stage in parse_stages(cfg)])
-    cfg.merge_from_dict(pipeline_options)  # may change stages, e.g. stages.1.workers=4
+    cfg.merge_from_dict(pipeline_options)  # may change stages: stages.rw.workers=4
     stages = stages_until(parse_stages(cfg), cfg.get('until'), path)
     init_distributed(launcher)
     work_dir = osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))
-    fields: Dict[str, Any] = {'work_dir': work_dir}
-    fields.update({s.name: StageOutputs(s.name, osp.join(work_dir, s.name)) for s in stages})
+    fields = pipeline_fields(cfg, work_dir, stages)
     summary: Dict[str, Any] = dict(
         pipeline=osp.abspath(path), work_dir=work_dir,
         git_commit=git_commit(osp.dirname(osp.abspath(path))), mmwsss_version=__version__,

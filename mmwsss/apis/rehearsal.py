@@ -117,14 +117,14 @@ def rehearsal_pipeline_options(path: str, root: str, width: float = 0.125) -> Li
 
     Returns:
         ``STAGE.key=value`` strings; the affinity-label step gets one CRF
-        process per rank (``stages.N.workers=1``).
+        process per rank (``stages.affinity_labels.workers=1``).
     """
     options: List[str] = []
-    for index, stage in enumerate(parse_stages(Config.fromfile(path))):
+    for stage in parse_stages(Config.fromfile(path)):
         cfg = Config.fromfile(stage.config)
         if stage.steps == ('affinity_labels', ):
             stage_options = _loaders(cfg, root)
-            options.append(f'stages.{index}.workers=1')
+            options.append(f'stages.{stage.name}.workers=1')
         else:
             stage_options = small_stage_options(cfg, root, width)
         options += [f'{stage.name}.{key}={_option_text(value)}'

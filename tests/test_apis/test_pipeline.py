@@ -18,8 +18,8 @@ from typing import Dict, List
 import pytest
 from mmengine.config import Config
 
-from mmwsss.apis.pipeline import (StageOutputs, fill_templates, parse_stages, stages_until,
-                                    split_cfg_options)
+from mmwsss.apis.pipeline import (StageOutputs, fill_templates, parse_stages, pipeline_fields,
+                                  split_cfg_options, stages_until, template_fields)
 from tests.conftest import REPO_ROOT, free_port
 
 PIPELINE = REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38-w0.125_1xb16_demo-112x112.py'
@@ -49,9 +49,10 @@ def test_fill_templates_resolves_work_dirs_and_checkpoints(tmp_path: Path) -> No
         fill_templates('{seg}/labels', fields)
 
 
-def _pipeline(tmp_path: Path, stages: List[dict]) -> Config:
+def _pipeline(tmp_path: Path, stages: dict, **keys) -> Config:
     path = tmp_path / 'pipeline.py'
-    path.write_text(f'stages = {stages!r}\n')
+    path.write_text(''.join(f'{key} = {value!r}\n'
+                            for key, value in dict(keys, stages=stages).items()))
     return Config.fromfile(str(path))
 
 
@@ -71,17 +72,58 @@ def test_parse_stages_resolves_configs_and_rejects_bad_stages(tmp_path: Path) ->
                                          ('train', ), ('train', 'test')]
     assert all(os.path.isfile(s.config) for s in stages)
     config = str(REPO_ROOT / 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py')
-    good = dict(name='cam', config=config, steps=['train'])
+    good = dict(config=config, steps=['train'])
     for bad, message in (
-            ([], 'stages is empty'),
-            ([dict(name='cam', steps=['train'])], "has no 'config'"),
-            ([dict(good, steps=['fit'])], 'steps'),
-            ([good, good], 'new Python identifier'),
-            ([dict(good, name='a-b')], 'new Python identifier'),
-            ([dict(good, lr=1)], 'unknown keys'),
-            ([dict(good, config='nowhere.py')], 'config not found')):
+            ({}, 'stages is empty'),
+            ([dict(good, name='cam')], 'stages must be a dict'),
+            (dict(cam=dict(steps=['train'])), "stages.cam has no 'config'"),
+            (dict(cam=dict(good, steps=['fit'])), 'steps'),
+            ({'a-b': good}, 'Python identifier'),
+            (dict(inputs=good), 'Python identifier other than work_dir and inputs'),
+            (dict(cam=dict(good, lr=1)), 'unknown keys'),
+            (dict(cam=dict(good, config='nowhere.py')), 'config not found'),
+            (dict(cam=dict(good, checkpoint='{seg.checkpoint}')), r"names \['seg'\]"),
+            (dict(a=dict(good, checkpoint='{b.checkpoint}'),
+                  b=dict(good, checkpoint='{a.checkpoint}')), 'cycle')):
         with pytest.raises((ValueError, FileNotFoundError), match=message):
             parse_stages(_pipeline(tmp_path, bad))
+    with pytest.raises(ValueError, match=r"inputs.cams = '\{rw\}/cams' names \['rw'\]"):
+        parse_stages(_pipeline(tmp_path, dict(cam=good), inputs=dict(cams='{rw}/cams')))
+    with pytest.raises(ValueError, match='inputs.cam: the name'):
+        parse_stages(_pipeline(tmp_path, dict(cam=good), inputs=dict(cam='{cam}/cams')))
+
+
+def test_stages_run_after_the_stages_they_name_else_in_written_order(
+        tmp_path: Path) -> None:
+    config = str(REPO_ROOT / 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py')
+    # as a child pipeline merged into its base: the base's stages come first
+    stages = dict(
+        seg=dict(config=config, steps=['train'], cfg_options={'a': '{labels}'}),
+        rw=dict(config=config, steps=['train'], cfg_options={'a': '{cams}', 'b': ['{x}']}),
+        x=dict(config=config, steps=['test'], checkpoint='{cam.checkpoint}'),
+        unrelated=dict(config=config, steps=['train'], cfg_options={'a': '{work_dir}/y'}),
+        cam=dict(config=config, steps=['train']))
+    cfg = _pipeline(tmp_path, stages, inputs=dict(cams='{cam}/cams', labels='{rw}/labels'))
+    assert [stage.name for stage in parse_stages(cfg)] == [
+        'unrelated', 'cam', 'x', 'rw', 'seg']
+
+
+def test_inputs_are_filled_when_a_stage_option_is(tmp_path: Path) -> None:
+    config = str(REPO_ROOT / 'configs/cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py')
+    cfg = _pipeline(tmp_path, dict(cam=dict(config=config, steps=['train'])),
+                    inputs=dict(cams='{cam}/cams', classifier='{cam.checkpoint}'))
+    fields = pipeline_fields(cfg, str(tmp_path), parse_stages(cfg))
+    assert fill_templates({'a': '{cams}'}, fields) == {'a': f'{tmp_path}/cam/cams'}
+    with pytest.raises(FileNotFoundError, match="stage 'cam' has no checkpoint"):
+        fill_templates('{classifier}', fields)
+    (tmp_path / 'cam').mkdir()
+    (tmp_path / 'cam' / 'last_checkpoint').write_text('/x/epoch_3.pth\n')
+    assert fill_templates('{classifier}', fields) == '/x/epoch_3.pth'
+
+
+def test_template_fields_names_the_first_part_of_each_field() -> None:
+    assert template_fields(['{cam.checkpoint}', ('{work_dir}/x', 3),
+                            {'k': '{a}{b[0]}'}, 'plain']) == {'cam', 'work_dir', 'a', 'b'}
 
 
 def tiny_options(demo_root: Path) -> List[str]:
@@ -182,8 +224,8 @@ def test_sigkill_in_the_random_walk_then_rerun(one_process_run: Path, demo_root:
                                                tmp_path: Path) -> None:
     # the demo pipeline with a random-walk stage that kills itself after 5 images
     cfg = Config.fromfile(str(PIPELINE))
-    stages = [dict(stage) for stage in cfg.stages]
-    affinity_config = REPO_ROOT / 'configs/psa' / stages[2]['config']
+    stages = {name: dict(stage) for name, stage in cfg.stages.items()}
+    affinity_config = REPO_ROOT / 'configs/psa' / stages['rw']['config']
     hooks = Config.fromfile(str(affinity_config)).custom_hooks + [dict(
         type='SIGKILLOnceHook', flag_file=str(tmp_path / 'killed'), after_iters=5)]
     kill_config = tmp_path / 'affinitynet_sigkill.py'
@@ -192,11 +234,12 @@ def test_sigkill_in_the_random_walk_then_rerun(one_process_run: Path, demo_root:
         "custom_imports = dict(imports=['mmwsss', 'tests.test_engine.sigkill_hook'], "
         'allow_failed_imports=False)\n'
         f'custom_hooks = {hooks!r}\n')
-    for stage in stages:
+    for stage in stages.values():
         stage['config'] = str((REPO_ROOT / 'configs/psa' / stage['config']).resolve())
-    stages[2]['config'] = str(kill_config)
+    stages['rw']['config'] = str(kill_config)
     pipeline = tmp_path / 'pipeline.py'
-    pipeline.write_text(f'stages = {stages!r}\nleaderboard = {cfg.leaderboard!r}\n')
+    pipeline.write_text(f'inputs = {cfg.inputs!r}\nstages = {stages!r}\n'
+                        f'leaderboard = {cfg.leaderboard!r}\n')
     work_dir = tmp_path / 'work'
 
     killed = run_pipeline_command(pipeline, work_dir, demo_root, check=False)

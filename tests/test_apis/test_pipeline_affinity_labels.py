@@ -44,8 +44,8 @@ def test_killed_and_resumed_under_torchrun(demo_root: Path, fake_cams: Path,
         'train_dataloader.dataset.data_prefix.cam_path': str(fake_cams),
         'train_dataloader.dataset.data_prefix.affinity_path': '{affinity_labels}/scores',
         'affinity_label_cfg.low_alpha': 4, 'affinity_label_cfg.high_alpha': 32}
-    stages = [dict(name='affinity_labels', config=str(config), steps=['affinity_labels'],
-                   cfg_options=options, workers=1)]
+    stages = dict(affinity_labels=dict(config=str(config), steps=['affinity_labels'],
+                                       cfg_options=options, workers=1))
     pipeline = tmp_path / 'pipeline.py'
     pipeline.write_text(f'stages = {stages!r}\n')
     work_dir, flag = tmp_path / 'work', tmp_path / 'killed'

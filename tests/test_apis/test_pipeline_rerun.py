@@ -42,8 +42,8 @@ def _files(folder: Path) -> dict:
 @pytest.fixture(scope='module')
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp('pipeline') / 'cam_pipeline.py'
-    path.write_text(f"stages = [dict(name='cam', config={str(CAM_CONFIG)!r}, "
-                    "steps=['train', 'test'])]\n")
+    path.write_text(f"stages = dict(cam=dict(config={str(CAM_CONFIG)!r}, "
+                    "steps=['train', 'test']))\n")
     return path
 
 

@@ -44,7 +44,7 @@ def _logs(work_dir: Path) -> str:
 
 def test_pipeline_stage_on_two_processes(demo_root: Path, tmp_path: Path) -> None:
     pipeline = tmp_path / 'pipeline.py'
-    pipeline.write_text(f"stages = [dict(name='cam', config={str(CAM)!r}, steps=['train'])]\n")
+    pipeline.write_text(f"stages = dict(cam=dict(config={str(CAM)!r}, steps=['train']))\n")
     options = [f'cam.{option}' for option in _tiny_options(demo_root, 128)]
     output = _run(['-m', 'torch.distributed.run', '--nproc_per_node=2',
                    f'--master_port={free_port()}', str(REPO_ROOT / 'tools/train.py'),
