@@ -41,16 +41,7 @@ total_batch_size = 16
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=1e-4, weight_decay=1e-4))
-param_scheduler = [
-    dict(
-        type='PSAPolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        convert_to_iter_based=True)
-]
+param_scheduler = dict(end=max_epochs)
 train_cfg = dict(max_epochs=max_epochs)
 custom_hooks = [
     dict(type='ProgressBarHook'),

@@ -17,16 +17,8 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.0))
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        convert_to_iter_based=True)
-]
+# mmengine's poly lr (the official PSAPolyLR's schedule is one step longer)
+param_scheduler = dict(type='PolyLR', end=max_epochs)
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
 custom_hooks = [

@@ -3,28 +3,13 @@
 # the demo's saliency maps, so the two CAM-only pseudo labels compare fairly.
 # The pipeline is the CAM demo's plus the saliency map (a test checks that).
 _base_ = ['../cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py']
-crop_size = (112, 112)
-train_pipeline = [
-    dict(type='LoadWSSSImage'),
-    dict(type='LoadSaliencyMap'),
-    # long side uniform in [112, 160], bicubic (saliency bilinear)
-    dict(
-        type='RandomResize',
-        scale=(160, 160),
-        ratio_range=(0.7, 1.0),
-        keep_ratio=True,
-        interpolation='bicubic',
-        resize_type='SegFieldsResize'),
-    dict(type='SegFieldsRandomFlip', prob=0.5),
-    dict(
-        type='RandomColorJitter',
-        brightness=0.3,
-        contrast=0.3,
-        saturation=0.3,
-        hue=0.1),
-    dict(type='RandomCropPad', crop_size=crop_size),
-    dict(type='PackWSSSInputs'),
-]
+# the demo CAM pipeline with the saliency map, as on VOC
+# (configs/_base_/datasets/voc12aug_eps.py)
+saliency_changes = dict(
+    RandomResize=dict(resize_type='SegFieldsResize'),
+    RandomFlip=dict(type='SegFieldsRandomFlip'))
+train_pipeline = [dict(t, **saliency_changes.get(t.type, {})) for t in _base_.train_pipeline]
+train_pipeline.insert(1, dict(type='LoadSaliencyMap'))
 model = dict(
     decode_head=dict(
         _delete_=True,

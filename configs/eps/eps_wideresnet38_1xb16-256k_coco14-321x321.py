@@ -12,15 +12,7 @@ model = dict(decode_head=dict(num_classes=80, lam=0.9))
 total_batch_size = 16
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 train_dataloader = dict(batch_size=16, drop_last=True)
-param_scheduler = [
-    dict(
-        type='PSAPolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=False,
-        begin=0,
-        end=max_iters)
-]
+param_scheduler = dict(end=max_iters)
 train_cfg = dict(max_iters=max_iters)
 log_processor = dict(by_epoch=False)
 default_hooks = dict(

@@ -9,8 +9,7 @@
 # Demo values that differ from PSA's (configs/psa/README.md, "Demo defaults"):
 # - SGD with momentum 0.9 at lr 0.1, ten times PSA's step (momentum 5e-4 at
 #   lr 0.1): 300 iterations in all instead of PSA's 10,576;
-# - affinity-label alphas 1 / 16 (PSA 4 / 32), see
-#   configs/_base_/datasets/demo_affinity.py;
+# - affinity-label alphas 1 / 16 (PSA 4 / 32), see below;
 # - the walk's background: a constant 0.6 after the walk (bg_score) instead
 #   of PSA's background channel (1 - M) ** 16 walked with the CAMs. The walk
 #   averages each class over the regions its affinities join: a class whose
@@ -33,7 +32,31 @@ _base_ = [
     '../_base_/datasets/demo_affinity.py', '../_base_/default_runtime.py',
     '../_base_/schedules/affinity_sgd_poly_8e.py'
 ]
-cam_checkpoint = 'work_dirs/demo/cam/epoch_40.pth'
+# Inputs from the demo CAM stage (tools/run_demo.py writes it to
+# work_dirs/demo/cam; a pipeline sets them to its own stages): its checkpoint,
+# its CAMs and the affinity-label scores tools/make_affinity_labels.py writes
+# from them.
+cam_work_dir = 'work_dirs/demo/cam'
+cam_checkpoint = cam_work_dir + '/epoch_40.pth'
+cam_dir = cam_work_dir + '/cams'
+# Affinity labels: confident foreground where the CRF of the scores with the
+# background (1 - M) ** low_alpha says a class, confident background where
+# even (1 - M) ** high_alpha wins (configs/psa/README.md, "Demo defaults").
+# - low alpha 1 (PSA 4): a class is confident where its CAM M is above 0.5
+#   ((1 - M) ** 1 < M); most demo classes have CAMs that spill well beyond
+#   their objects (precision 30-45 % at PSA's background score 0.2), so
+#   PSA's 4 (M above 0.28) would label that spill as foreground;
+# - high alpha 16 (PSA 32): confident background only where every CAM is
+#   below about 0.12 (PSA's 32: 0.08, which leaves much of the background
+#   unlabelled); the demo's compact class (checker: CAMs on its patterned
+#   part, below 0.2 on most of its body) would otherwise have its bodies
+#   labelled background (about half of its pixels at high alpha 8), which
+#   teaches AffinityNet to cut its objects from their parts.
+affinity_label_cfg = dict(low_alpha=1, high_alpha=16)
+affinity_dir = cam_work_dir + '/affinity_scores_alpha1-16'
+train_dataloader = dict(
+    dataset=dict(data_prefix=dict(cam_path=cam_dir, affinity_path=affinity_dir)))
+test_dataloader = dict(dataset=dict(data_prefix=dict(cam_path=cam_dir)))
 model = dict(
     backbone=dict(
         widen_factor=0.125,
@@ -45,16 +68,7 @@ model = dict(
     # test counts them); the default (None) runs it in a pool on every core
     test_cfg=dict(bg_score=0.6, beta=16, num_iters=16, crf=True, crf_workers=0))
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=0.9))
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=8,
-        convert_to_iter_based=True)
-]
+param_scheduler = dict(type='PolyLR')
 default_hooks = dict(checkpoint=dict(interval=8))
 custom_hooks = [
     dict(type='ProgressBarHook'),

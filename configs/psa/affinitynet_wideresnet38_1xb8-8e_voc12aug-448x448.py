@@ -9,11 +9,22 @@ _base_ = [
     '../_base_/datasets/voc12aug_affinity.py', '../_base_/default_runtime.py',
     '../_base_/schedules/affinity_sgd_poly_8e.py'
 ]
+# Inputs from the CAM stage, relative to the current directory (a pipeline
+# sets them to its own stages): the CAMs of train_aug and the affinity-label
+# scores that tools/make_affinity_labels.py writes from them with these alphas
+# (official 4 / 32; the paper's 24 is an option: write it to another folder,
+# e.g. affinity_scores_alpha4-24).
+cam_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/cams'
+affinity_label_cfg = dict(low_alpha=4, high_alpha=32)
+affinity_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/affinity_scores_alpha4-32'
 # the recipe's batch over all processes (see the CAM config)
 total_batch_size = 8
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 # the official loader drops the last incomplete batch of each epoch
-train_dataloader = dict(drop_last=True)
+train_dataloader = dict(
+    drop_last=True,
+    dataset=dict(data_prefix=dict(cam_path=cam_dir, affinity_path=affinity_dir)))
+test_dataloader = dict(dataset=dict(data_prefix=dict(cam_path=cam_dir)))
 custom_hooks = [
     dict(type='ProgressBarHook'),
     dict(

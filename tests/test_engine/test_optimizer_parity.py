@@ -116,7 +116,8 @@ def narrow_config(stage: str) -> Config:
 def build_schedulers(cfg: Config, wrapper, epoch_length: int) -> list:
     """The config's param schedulers, built as the Runner builds them."""
     schedulers = []
-    for scheduler in cfg.param_scheduler:
+    for scheduler in ([cfg.param_scheduler] if isinstance(cfg.param_scheduler, dict)
+                      else cfg.param_scheduler):
         scheduler = copy.deepcopy(scheduler)
         if scheduler.get('convert_to_iter_based'):
             scheduler['epoch_length'] = epoch_length

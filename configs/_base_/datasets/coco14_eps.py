@@ -47,26 +47,11 @@ metainfo = dict(
         [96, 0, 0], [224, 0, 0], [96, 128, 0], [224, 128, 0], [96, 0, 128], [224, 0, 128],
         [96, 128, 128], [224, 128, 128], [32, 64, 0]
     ])
-train_pipeline = [
-    dict(type='LoadWSSSImage'),
-    dict(type='LoadSaliencyMap'),
-    dict(
-        type='RandomResize',
-        scale=(448, 448),
-        ratio_range=(256 / 448, 1.0),
-        keep_ratio=True,
-        interpolation='bicubic',
-        resize_type='SegFieldsResize'),
-    dict(type='SegFieldsRandomFlip', prob=0.5),
-    dict(
-        type='RandomColorJitter',
-        brightness=0.3,
-        contrast=0.3,
-        saturation=0.3,
-        hue=0.1),
-    dict(type='RandomCropPad', crop_size=crop_size),
-    dict(type='PackWSSSInputs'),
-]
+# the VOC EPS pipeline at COCO's scale
+coco_scale = dict(
+    RandomResize=dict(scale=(448, 448), ratio_range=(256 / 448, 1.0)),
+    RandomCropPad=dict(crop_size=crop_size))
+train_pipeline = [dict(t, **coco_scale.get(t.type, {})) for t in _base_.train_pipeline]
 train_dataloader = dict(
     dataset=dict(
         data_root=data_root,

@@ -5,26 +5,13 @@
 _base_ = ['./voc12aug_cam.py']
 data_root = 'data/demo'
 crop_size = (112, 112)
-train_pipeline = [
-    dict(type='LoadWSSSImage'),
-    # long side uniform in [112, 160], bicubic: at half size the demo's
-    # small class patterns would no longer be resolved
-    dict(
-        type='RandomResize',
-        scale=(160, 160),
-        ratio_range=(0.7, 1.0),
-        keep_ratio=True,
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomColorJitter',
-        brightness=0.3,
-        contrast=0.3,
-        saturation=0.3,
-        hue=0.1),
-    dict(type='RandomCropPad', crop_size=crop_size),
-    dict(type='PackWSSSInputs'),
-]
+# The VOC pipeline with these transform arguments changed: long side uniform
+# in [112, 160] (at half size the demo's small class patterns would no longer
+# be resolved), crop 112.
+demo_scale = dict(
+    RandomResize=dict(scale=(160, 160), ratio_range=(0.7, 1.0)),
+    RandomCropPad=dict(crop_size=crop_size))
+train_pipeline = [dict(t, **demo_scale.get(t.type, {})) for t in _base_.train_pipeline]
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,

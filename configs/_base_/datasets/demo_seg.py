@@ -7,38 +7,20 @@
 _base_ = ['./voc12aug_seg.py']
 data_root = 'data/demo'
 crop_size = (112, 112)
-train_pipeline = [
-    dict(type='LoadWSSSImage'),
-    dict(type='LoadWSSSAnnotations'),
-    dict(
-        type='RandomResize',
-        scale=(128, 128),
-        ratio_range=(0.75, 1.5),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackWSSSInputs'),
-]
-test_pipeline = [
-    dict(type='LoadWSSSImage'),
-    dict(type='LoadWSSSAnnotations'),
-    dict(type='PackWSSSInputs'),
-]
+# The VOC pipelines at the demo's scale: training rescales to [96, 192] and
+# crops 112; testing keeps the images' sizes; TTA at these ratios.
+demo_scale = dict(
+    RandomResize=dict(scale=(128, 128), ratio_range=(0.75, 1.5)),
+    RandomCrop=dict(crop_size=crop_size))
+train_pipeline = [dict(t, **demo_scale.get(t.type, {})) for t in _base_.train_pipeline]
+test_pipeline = [t for t in _base_.test_pipeline if t.type != 'Resize']
 img_ratios = [0.75, 1.0, 1.25, 1.5]
 tta_pipeline = [
-    dict(type='LoadWSSSImage'),
+    _base_.tta_pipeline[0],
     dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
-            [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
-            ],
-            [dict(type='LoadWSSSAnnotations')],
-            [dict(type='PackWSSSInputs')],
-        ])
+        _base_.tta_pipeline[1],
+        transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
+                    *_base_.tta_pipeline[1].transforms[1:]])
 ]
 train_dataloader = dict(
     batch_size=16,

@@ -1,16 +1,11 @@
 # PASCAL VOC 2012 + SBD for AffinityNet. Training reads the affinity-label
 # scores of train_aug (10,582 images), written once from the CAM stage's CAMs
-# by tools/make_affinity_labels.py (dense CRF at the two alphas below); the
-# random walk (test loop) propagates the CAMs of train (1,464 images) and
-# scores the pseudo labels against SegmentationClassAug.
-# Stage outputs (cam_dir, affinity_dir) are relative to the current directory.
+# by tools/make_affinity_labels.py; the random walk (test loop) propagates the
+# CAMs of train (1,464 images) and scores the pseudo labels against
+# SegmentationClassAug. The leaf config names those inputs (data_prefix
+# cam_path and affinity_path).
 _base_ = ['./voc12aug.py']
 crop_size = (448, 448)
-cam_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/cams'
-# alphas of the affinity labels: official 4 / 32 (the paper's 24 is an option;
-# write it to another folder, e.g. affinity_scores_alpha4-24)
-affinity_label_cfg = dict(low_alpha=4, high_alpha=32)
-affinity_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/affinity_scores_alpha4-32'
 train_pipeline = [
     dict(type='LoadWSSSImage'),
     dict(type='LoadAffinityScores'),
@@ -37,11 +32,6 @@ test_pipeline = [
     dict(type='LoadCAMs'),
     dict(type='PackWSSSInputs'),
 ]
-train_dataloader = dict(
-    batch_size=8,
-    dataset=dict(
-        data_prefix=dict(cam_path=cam_dir, affinity_path=affinity_dir),
-        pipeline=train_pipeline))
-test_dataloader = dict(
-    dataset=dict(data_prefix=dict(cam_path=cam_dir), pipeline=test_pipeline))
+train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_evaluator = dict(type='PseudoLabelMetric')

@@ -5,14 +5,5 @@
 # total batch of 16, so the iteration count is the same on 1, 2, 4 or 8 processes.
 _base_ = ['./psa_sgd_poly.py']
 max_epochs = 15
-param_scheduler = [
-    dict(
-        type='PSAPolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        convert_to_iter_based=True)
-]
+param_scheduler = dict(end=max_epochs)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)

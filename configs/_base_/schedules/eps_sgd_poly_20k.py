@@ -5,13 +5,5 @@
 # the config, as default_runtime.py owns log_processor and default_hooks).
 _base_ = ['./psa_sgd_poly.py']
 max_iters = 20000
-param_scheduler = [
-    dict(
-        type='PSAPolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=False,
-        begin=0,
-        end=max_iters)
-]
+param_scheduler = dict(by_epoch=False, end=max_iters, convert_to_iter_based=False)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)

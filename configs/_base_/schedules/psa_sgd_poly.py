@@ -17,6 +17,15 @@
 # Momentum-0.9 variant (not the official trajectory): the same step size needs
 # a tenth of the lr, e.g. --cfg-options optim_wrapper.optimizer.momentum=0.9
 # optim_wrapper.optimizer.lr=0.001
+# The poly schedule is one dict, not a list, so the schedules and configs that
+# extend this one set only what differs (end, by_epoch, type).
+param_scheduler = dict(
+    type='PSAPolyLR',
+    power=0.9,
+    eta_min=0.0,
+    by_epoch=True,
+    begin=0,
+    convert_to_iter_based=True)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.01, momentum=5e-4, weight_decay=5e-4),
