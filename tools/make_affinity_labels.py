@@ -16,10 +16,9 @@ import argparse
 import os
 
 from mmengine.config import DictAction
-from mmengine.dist import barrier, get_rank, is_distributed
 
-from mmwsss.apis.affinity_labels import jobs_from_config, make_affinity_labels
-from mmwsss.utils import load_config, remove_stale_temporaries
+from mmwsss.apis.affinity_labels import affinity_labels_from_config
+from mmwsss.utils import load_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,20 +39,8 @@ def main() -> None:
     """Build the image list from the config and write the scores."""
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, launcher=args.launcher)
-    if 'affinity_label_cfg' not in cfg:
-        raise KeyError(f'config {args.config} has no affinity_label_cfg '
-                       '(low_alpha, high_alpha)')
-    jobs = jobs_from_config(cfg)
-    alone = int(os.environ.get('WORLD_SIZE', 1)) == 1
-    if (alone or is_distributed()) and get_rank() == 0:
-        for folder in sorted({os.path.dirname(job.out_path) for job in jobs}):
-            for path in remove_stale_temporaries(folder):
-                print(f'removed {path}, left by an interrupted run')
-    barrier()
     # ranks come from torchrun's RANK / WORLD_SIZE, with or without --launcher
-    written = make_affinity_labels(jobs, num_workers=args.workers,
-                                   **cfg.affinity_label_cfg)
-    barrier()
+    jobs, written = affinity_labels_from_config(cfg, num_workers=args.workers)
     out_dir = os.path.dirname(jobs[0].out_path) if jobs else '-'
     print(f'rank {os.environ.get("RANK", 0)}: wrote {written} files; {len(jobs)} images '
           f'in {out_dir}')

@@ -10,14 +10,8 @@ saliency_changes = dict(
     RandomFlip=dict(type='SegFieldsRandomFlip'))
 train_pipeline = [dict(t, **saliency_changes.get(t.type, {})) for t in _base_.train_pipeline]
 train_pipeline.insert(1, dict(type='LoadSaliencyMap'))
-model = dict(
-    decode_head=dict(
-        _delete_=True,
-        type='EPSHead',
-        in_channels=512,
-        num_classes=6,
-        tau=0.4,
-        lam=0.5))
+# the EPS head of configs/_base_/models/eps_wideresnet38.py
+model = dict(decode_head=dict(type='EPSHead', dropout_ratio=0.0, tau=0.4, lam=0.5))
 train_dataloader = dict(
     dataset=dict(
         data_prefix=dict(saliency_path='SaliencyMaps'),

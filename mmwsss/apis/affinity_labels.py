@@ -11,10 +11,11 @@ import copy
 import multiprocessing
 import os
 import os.path as osp
-from typing import List, NamedTuple, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
+from mmengine.dist import barrier, get_rank, is_distributed
 from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 from tqdm import tqdm
@@ -23,6 +24,7 @@ from mmwsss.ops.affinity_labels import affinity_crf_scores
 from mmwsss.utils.affinity_io import save_affinity_scores
 from mmwsss.utils.cam_io import load_cams
 from mmwsss.utils.readers import read_image
+from mmwsss.utils.stale_files import remove_stale_temporaries
 
 
 class AffinityLabelJob(NamedTuple):
@@ -172,3 +174,42 @@ def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
                 for _ in pool.imap_unordered(_write_job, args, chunksize=4):
                     bar.update()
     return len(todo)
+
+
+def affinity_labels_from_config(cfg: Config, num_workers: Optional[int] = None
+                                ) -> Tuple[List[AffinityLabelJob], int]:
+    """The affinity-label step of an AffinityNet config, for this rank's images.
+
+    Writes the scores of the images of the config's training set (see
+    :func:`jobs_from_config`) at the alphas of ``cfg.affinity_label_cfg``
+    (see :func:`make_affinity_labels`), after removing the hidden temporary
+    files a killed run left in the output folders (one process does, the
+    others wait); what ``tools/make_affinity_labels.py`` and a pipeline's
+    ``affinity_labels`` step run. Every rank calls it.
+
+    Args:
+        cfg: Resolved AffinityNet config.
+        num_workers: CRF processes of this rank (None: the cores over the ranks).
+
+    Returns:
+        Every image's job (all ranks), and how many files this rank wrote.
+
+    Raises:
+        KeyError: the config has no ``affinity_label_cfg``.
+    """
+    if 'affinity_label_cfg' not in cfg:
+        raise KeyError(f'config {cfg.filename} has no affinity_label_cfg '
+                       '(low_alpha, high_alpha)')
+    jobs = jobs_from_config(cfg)
+    # under torchrun without a process group every rank is rank 0: only a lone
+    # process or the group's rank 0 cleans up
+    alone = int(os.environ.get('WORLD_SIZE', 1)) == 1
+    if (alone or is_distributed()) and get_rank() == 0:
+        for folder in sorted({osp.dirname(job.out_path) for job in jobs}):
+            for path in remove_stale_temporaries(folder):
+                print(f'removed {path}, left by an interrupted run', flush=True)
+    barrier()
+    # ranks come from torchrun's RANK / WORLD_SIZE
+    written = make_affinity_labels(jobs, num_workers=num_workers, **cfg.affinity_label_cfg)
+    barrier()
+    return jobs, written

@@ -16,6 +16,8 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from mmengine.config import Config
 
+from mmwsss.utils import read_json_object
+
 VOLATILE_KEYS = ('experiment_name', 'launcher', 'model_wrapper_cfg', 'work_dir')
 """Top-level config keys left out of the hash: they name the run or the way it
 is launched (``tools/train.py`` vs torchrun), not what it computes."""
@@ -158,8 +160,7 @@ def check_stage(stage_dir: str, flats: Mapping[str, Mapping[str, str]],
         path = marker_path(stage_dir, step)
         if not osp.isfile(path):
             break
-        with open(path) as file:
-            marker = json.load(file)
+        marker = read_json_object(path, 'done marker')
         check_marker(marker, path, flat, after, start_over)
         after = marker.get('run_id')
     return after

@@ -33,7 +33,7 @@ The steps of a stage, in order:
 - ``test``: ``Runner.test()`` on the stage's latest checkpoint (or the
   stage's ``checkpoint`` option), with the stage's ``tta`` / ``crf`` flags;
 - ``affinity_labels``: the affinity-label scores of the config's training set
-  (:func:`~mmwsss.apis.affinity_labels.make_affinity_labels`), with
+  (:func:`~mmwsss.apis.affinity_labels.affinity_labels_from_config`), with
   ``workers`` processes per rank (default: the cores over the ranks).
 
 Every finished step leaves ``{stage work dir}/done_{step}.json`` with the
@@ -59,7 +59,6 @@ and the per-class IoU table of
 """
 import gc
 import glob
-import json
 import os
 import os.path as osp
 import re
@@ -77,13 +76,11 @@ from mmengine.runner import Runner
 
 from mmwsss.reporting.leaderboard import write_leaderboard
 from mmwsss.utils import (apply_test_time_options, init_cpu_process_group, load_config,
-                          remove_stale_temporaries, save_json)
+                          read_json_object, remove_stale_temporaries, save_json)
 from mmwsss.version import __version__
-from .affinity_labels import jobs_from_config, make_affinity_labels
+from .affinity_labels import affinity_labels_from_config
 from .done_marker import StaleStepError, check_stage, flat_config, marker_path, new_marker
 
-STEPS = ('train', 'test', 'affinity_labels')
-"""The steps a stage may run, see the module docstring."""
 SUMMARY_FILE = 'pipeline_summary.json'
 RESUMABLE_HOOKS = ('SaveCAMHook', 'SavePseudoLabelHook')
 """Hooks whose ``skip_existing`` the pipeline turns on, so inference resumes."""
@@ -402,15 +399,9 @@ def git_commit(path: str) -> Optional[str]:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def _read_json(path: str) -> dict:
-    """Read a JSON file."""
-    with open(path) as file:
-        return json.load(file)
-
-
 def _stage_metrics(stage_dir: str) -> Dict[str, Any]:
     """The metric JSON files a stage left at the top of its work dir."""
-    return {osp.basename(path): _read_json(path)
+    return {osp.basename(path): read_json_object(path, 'metrics file')
             for path in sorted(glob.glob(osp.join(stage_dir, '*metrics*.json')))
             if 'sweep' not in osp.basename(path)}
 
@@ -435,41 +426,45 @@ def init_distributed(launcher: str) -> None:
         init_cpu_process_group()
 
 
-def _run_step(stage: Stage, step: str, cfg: Config, fields: Mapping[str, Any]) -> int:
-    """Run one step of a stage on its resolved config (``fields``: templates).
+def _train(stage: Stage, cfg: Config, fields: Mapping[str, Any]) -> int:
+    """The ``train`` step: train, resuming from the stage's last checkpoint."""
+    cfg.resume = osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint'))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return _images_without_labels(runner.train_dataloader)
 
-    Returns:
-        How many images of the step's dataset have an empty image-level label
-        list (allowed, with a warning; see ``WSSSDataset.empty_label_ids``).
-    """
-    if step == 'affinity_labels':
-        if 'affinity_label_cfg' not in cfg:
-            raise KeyError(f'stage {stage.name!r}: config {stage.config} has no '
-                           'affinity_label_cfg (low_alpha, high_alpha)')
-        make_affinity_labels(jobs_from_config(cfg), num_workers=stage.workers,
-                             **cfg.affinity_label_cfg)
-        barrier()
-        return 0
-    if step == 'train':
-        cfg.resume = osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint'))
-        runner = Runner.from_cfg(cfg)
-        runner.train()
-        dataset = runner.train_dataloader.dataset
-    else:
-        outputs = StageOutputs(stage.name, cfg.work_dir)
-        cfg.load_from = (fill_templates(stage.checkpoint, fields) if stage.checkpoint
-                         else outputs.checkpoint)
-        if not osp.isfile(cfg.load_from):
-            raise FileNotFoundError(f'stage {stage.name!r}: checkpoint not found: '
-                                    f'{cfg.load_from}')
-        apply_test_time_options(cfg, tta=stage.tta, crf=stage.crf)
-        runner = Runner.from_cfg(cfg)
-        runner.test()
-        dataset = runner.test_dataloader.dataset
-    empty = len(getattr(dataset, 'empty_label_ids', ()))
-    del runner, dataset
-    gc.collect()
-    return empty
+
+def _test(stage: Stage, cfg: Config, fields: Mapping[str, Any]) -> int:
+    """The ``test`` step: test the stage's checkpoint (or its ``checkpoint``)."""
+    cfg.load_from = (fill_templates(stage.checkpoint, fields) if stage.checkpoint
+                     else StageOutputs(stage.name, cfg.work_dir).checkpoint)
+    if not osp.isfile(cfg.load_from):
+        raise FileNotFoundError(f'stage {stage.name!r}: checkpoint not found: '
+                                f'{cfg.load_from}')
+    apply_test_time_options(cfg, tta=stage.tta, crf=stage.crf)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    return _images_without_labels(runner.test_dataloader)
+
+
+def _affinity_labels(stage: Stage, cfg: Config, fields: Mapping[str, Any]) -> int:
+    """The ``affinity_labels`` step: the affinity-label scores of the training set."""
+    affinity_labels_from_config(cfg, num_workers=stage.workers)
+    return 0
+
+
+def _images_without_labels(loader) -> int:
+    """How many images of a step's dataset have an empty image-level label list
+    (allowed, with a warning; see ``WSSSDataset.empty_label_ids``)."""
+    return len(getattr(loader.dataset, 'empty_label_ids', ()))
+
+
+STEP_RUNNERS: Dict[str, Callable[[Stage, Config, Mapping[str, Any]], int]] = {
+    'train': _train, 'test': _test, 'affinity_labels': _affinity_labels}
+"""Each step: ``(stage, resolved config, template fields) -> images without labels``;
+the pipeline frees the step's runner (``gc.collect``) before the next one."""
+STEPS = tuple(STEP_RUNNERS)
+"""The steps a stage may run, see the module docstring."""
 
 
 def run_pipeline(path: str,
@@ -533,7 +528,7 @@ def run_pipeline(path: str,
         for step in stage.steps:
             marker = marker_path(stage_dir, step)
             if osp.isfile(marker):
-                done = _read_json(marker)
+                done = read_json_object(marker, 'done marker')
                 previous_run = done.get('run_id')
                 record['seconds'][step] = done['seconds']
                 record['skipped'].append(step)
@@ -546,8 +541,9 @@ def run_pipeline(path: str,
                                         f'{time.strftime("%Y%m%d_%H%M%S")}')
             _log(f'== {stage.name}: {step} ({stage.config}, work dir {stage_dir})')
             step_start = time.time()
-            record['images_without_labels'][step] = _run_step(stage, step, cfg_step,
-                                                              fields)
+            record['images_without_labels'][step] = STEP_RUNNERS[step](
+                stage, cfg_step, fields)
+            gc.collect()  # the runner's cycles (hooks, message hub) hold models
             seconds = round(time.time() - step_start, 1)
             barrier()
             record['seconds'][step] = seconds
@@ -561,7 +557,7 @@ def run_pipeline(path: str,
                                      cfg_options=record['cfg_options'],
                                      resolved_config=cfg_step.pretty_text), marker)
             barrier()
-            previous_run = _read_json(marker)['run_id']
+            previous_run = read_json_object(marker, 'done marker')['run_id']
         record['metrics'] = _stage_metrics(stage_dir)
         summary['stages'].append(record)
         summary['seconds'] = round(time.time() - start, 1)

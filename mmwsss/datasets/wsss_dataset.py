@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 
-from mmwsss.utils.readers import read_label_png
+from mmwsss.utils.readers import read_json_object, read_label_png
 
 VOC_METAINFO = dict(
     classes=tuple(PascalVOCDataset.METAINFO['classes']),
@@ -194,15 +194,7 @@ class WSSSDataset(BaseSegDataset):
     def _read_label_file(self) -> Dict[str, List[int]]:
         """Read and validate the JSON label file."""
         path = self.img_label_file
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'image-level label file not found: {path}')
-        try:
-            with open(path) as file:
-                table = json.load(file)
-        except (OSError, ValueError) as error:
-            raise ValueError(f'cannot parse image-level label file {path}: {error}') from error
-        if not isinstance(table, dict):
-            raise ValueError(f'{path} must map image ids to lists of class values')
+        table = read_json_object(path, 'image-level label file')
         for img_id, values in table.items():
             if not isinstance(values, list):
                 raise ValueError(

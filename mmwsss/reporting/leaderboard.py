@@ -1,11 +1,10 @@
 """Markdown tables of a work dir's stage results: beside the published ones, per class."""
-import json
 import os.path as osp
 import re
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
-from mmwsss.utils import atomic_path
+from mmwsss.utils import atomic_path, read_json_object
 from .per_class_table import BEST_PREFIX, per_class_scores
 from .published_results import PUBLISHED_RESULTS, STAGES, Result
 
@@ -77,18 +76,6 @@ STAGE_RESULT_FILES: Tuple[StageResultFile, ...] = (
                     'trained on the pseudo labels, multi-scale + flip', 'yes', 'val'),
 )
 """The result files of an mmwsss work dir, in table order within each stage."""
-
-
-def _read_json(path: str) -> dict:
-    """Read a metrics JSON object, naming the file on failure."""
-    try:
-        with open(path) as file:
-            data = json.load(file)
-    except (OSError, ValueError) as error:
-        raise ValueError(f'cannot read metrics file {path}: {error}') from error
-    if not isinstance(data, dict):
-        raise ValueError(f'metrics file {path} must hold a JSON object')
-    return data
 
 
 def _lookup(data: dict, keys: Sequence[str]) -> Optional[object]:
@@ -165,7 +152,7 @@ def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
                              f'{dataset} {spec.split}', settings, spec.crf,
                              _pretraining_of(pretraining, spec.stage), spec.path))
             continue
-        metrics = _read_json(path)
+        metrics = read_json_object(path, 'metrics file')
         value = _lookup(metrics, spec.key)
         if value is None:
             if not spec.required:
@@ -245,7 +232,7 @@ def per_class_iou_table(work_dir: str,
         path = osp.join(work_dir, spec.path)
         if not osp.isfile(path):
             continue
-        metrics = _read_json(path)
+        metrics = read_json_object(path, 'metrics file')
         value = _lookup(metrics, spec.key)
         try:
             scores = per_class_scores(metrics, spec.prefix)

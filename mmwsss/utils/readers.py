@@ -1,4 +1,5 @@
-"""One reader per kind of file the stages read: images, label PNGs, saliency maps, ``.npz``.
+"""One reader per kind of file the stages read: images, label PNGs, saliency maps, ``.npz``,
+JSON objects.
 
 Every decoding failure (missing or zero-byte file, ``cv2.error``, ``None``
 from OpenCV, truncated JPEG or PNG, bad CRC, ``BadZipFile``, ``EOFError``,
@@ -8,11 +9,12 @@ be, the image id when the caller knows it, and the reason; a missing file is
 a ``FileNotFoundError`` with the same details.
 """
 import io
+import json
 import os
 import os.path as osp
 import zipfile
 import zlib
-from typing import Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import cv2
 import mmcv
@@ -210,3 +212,26 @@ def read_npz(path: PathLike, img_id: Optional[str] = None,
     except DECODE_ERRORS as error:
         raise UnreadableFileError(f'cannot read {_what(kind, path, img_id)}: '
                                   f'{_describe(error)}') from error
+
+
+def read_json_object(path: PathLike, kind: str = 'JSON file') -> Dict[str, Any]:
+    """A JSON object (dict) from a file, naming the file on failure.
+
+    Args:
+        path: The file (as :func:`~mmwsss.utils.io.save_json` writes them).
+        kind: What the file is, for the messages (``'metrics file'``, ...).
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        ValueError: it cannot be read or parsed, or holds no JSON object.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{kind} not found: {path}')
+    try:
+        with open(path) as file:
+            data = json.load(file)
+    except (OSError, ValueError) as error:
+        raise ValueError(f'cannot read {kind} {path}: {error}') from error
+    if not isinstance(data, dict):
+        raise ValueError(f'{kind} {path} must hold a JSON object')
+    return data

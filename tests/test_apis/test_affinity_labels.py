@@ -4,9 +4,10 @@ from pathlib import Path
 import mmcv
 import numpy as np
 import pytest
+from mmengine.config import Config
 
-from mmwsss.apis.affinity_labels import (jobs_from_data_list, make_affinity_labels,
-                                                write_affinity_scores)
+from mmwsss.apis.affinity_labels import (affinity_labels_from_config, jobs_from_data_list,
+                                         make_affinity_labels, write_affinity_scores)
 from mmwsss.ops.affinity_labels import affinity_crf_scores
 from mmwsss.utils import load_affinity_scores, load_cams
 from tests.conftest import demo_dataset
@@ -58,3 +59,10 @@ def test_mismatched_cam_file_is_named(demo_root: Path, fake_cams: Path,
     labels = 1 - job.img_labels
     with pytest.raises(ValueError, match=job.img_id):
         write_affinity_scores(job._replace(img_labels=labels))
+
+
+def test_from_config_names_a_config_without_alphas(tmp_path: Path) -> None:
+    path = tmp_path / 'no_alphas.py'
+    path.write_text('train_dataloader = dict(dataset=dict())\n')
+    with pytest.raises(KeyError, match=f'config {path} has no affinity_label_cfg'):
+        affinity_labels_from_config(Config.fromfile(str(path)))

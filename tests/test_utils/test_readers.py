@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmwsss.utils import (UnreadableFileError, read_image, read_label_png, read_npz,
-                          read_saliency_map, save_label_png, save_npz)
+from mmwsss.utils import (UnreadableFileError, read_image, read_json_object, read_label_png,
+                          read_npz, read_saliency_map, save_json, save_label_png, save_npz)
 
 
 def _jpeg(path: Path) -> bytes:
@@ -96,3 +96,17 @@ def test_read_npz_names_file_and_id(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match='nowhere.npz not found'):
         read_npz(tmp_path / 'nowhere.npz')
     assert zipfile.is_zipfile(good)
+
+
+def test_read_json_object_round_trip_and_named_failures(tmp_path: Path) -> None:
+    path = tmp_path / 'metrics.json'
+    save_json({'mIoU': 61.5, 'IoU.cat': 70.25}, str(path))
+    assert read_json_object(path, 'metrics file') == {'mIoU': 61.5, 'IoU.cat': 70.25}
+    with pytest.raises(FileNotFoundError, match=f'metrics file not found: {tmp_path}/no.json'):
+        read_json_object(tmp_path / 'no.json', 'metrics file')
+    path.write_text('{"mIoU": 61')
+    with pytest.raises(ValueError, match=f'cannot read metrics file {path}: '):
+        read_json_object(path, 'metrics file')
+    path.write_text('[1, 2]')
+    with pytest.raises(ValueError, match=f'done marker {path} must hold a JSON object'):
+        read_json_object(path, 'done marker')

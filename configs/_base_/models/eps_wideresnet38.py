@@ -4,11 +4,4 @@
 # aggregates the softmax foreground channels with the CAM stage's procedure
 # (4 scales x flip, label mask, max normalisation, background score 0.20).
 _base_ = ['./cam_wideresnet38.py']
-model = dict(
-    decode_head=dict(
-        _delete_=True,
-        type='EPSHead',
-        in_channels=4096,
-        num_classes=20,
-        tau=0.4,
-        lam=0.5))
+model = dict(decode_head=dict(type='EPSHead', dropout_ratio=0.0, tau=0.4, lam=0.5))

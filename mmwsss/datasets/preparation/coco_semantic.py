@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from mmwsss.utils import save_json, save_label_png
+from mmwsss.utils import read_json_object, save_json, save_label_png
 
 from .voc_aug import save_lines
 
@@ -253,13 +253,4 @@ def prepare_coco(annotation_file: str, out_root: str, split: str = 'train2014',
 
 def _read_json_dict(path: str) -> Dict[str, Any]:
     """A JSON object from ``path``, or an empty dict when there is no file."""
-    if not osp.isfile(path):
-        return {}
-    try:
-        with open(path) as file:
-            table = json.load(file)
-    except ValueError as error:
-        raise ValueError(f'cannot parse {path}: {error}') from error
-    if not isinstance(table, dict):
-        raise ValueError(f'{path} must be a JSON object')
-    return table
+    return read_json_object(path, 'label file') if osp.isfile(path) else {}
