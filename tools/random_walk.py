@@ -9,8 +9,9 @@ truth, their flat metrics ``{work_dir}/rw_metrics.json`` (and
 (``rw_metrics_per_class.md`` ...); with ``--save-affinity`` (or a
 ``SaveWalkAffinityHook`` in the config) also each image's affinities,
 ``{work_dir}/rw_affinities/{id}.npz``, which ``tools/sweep_random_walk.py``
-re-walks for other settings without the network. Images already written are skipped, so
-an interrupted run resumes; the metrics always cover every image.
+re-walks for other settings without the network. Images already written are skipped
+(``ResumeWritersHook(skip_written=True)``), so an interrupted run resumes; the
+metrics (``ScorePseudoLabelsHook``) always cover every image.
 
 Examples::
 
@@ -26,9 +27,10 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
+from mmwsss.engine import ResumeWritersHook
 from mmwsss.utils import load_config
 
-SAVE_HOOK = 'SavePseudoLabelHook'
+SAVE_HOOK, SCORE_HOOK = 'SavePseudoLabelHook', 'ScorePseudoLabelsHook'
 CRF_FIELD, CRF_DIR = 'pred_crf_sem_seg', 'rw_crf_pseudo_labels'
 CRF_METRICS = 'rw_crf_metrics.json'
 AFFINITY_HOOK, AFFINITY_DIR = 'SaveWalkAffinityHook', 'rw_affinities'
@@ -65,22 +67,26 @@ def main() -> None:
                   if hook.get('type') == SAVE_HOOK]
     if not save_hooks:
         raise KeyError(f'config {args.config} has no {SAVE_HOOK} in custom_hooks')
+    score_hooks = [hook for hook in cfg.custom_hooks if hook.get('type') == SCORE_HOOK]
     if args.crf:
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, crf=True)
         for hook in save_hooks:
             hook['label_dirs'] = dict(hook.get('label_dirs') or {}, **{CRF_FIELD: CRF_DIR})
+        for hook in score_hooks:
             if hook.get('metrics_files'):
-                hook['metrics_files'] = dict(hook['metrics_files'],
-                                             **{CRF_FIELD: CRF_METRICS})
+                hook['metrics_files'] = dict(hook['metrics_files'], **{CRF_DIR: CRF_METRICS})
     if args.save_affinity and not any(hook.get('type') == AFFINITY_HOOK
                                       for hook in cfg.custom_hooks):
         cfg.custom_hooks.append(dict(type=AFFINITY_HOOK, out_dir=AFFINITY_DIR))
+    ResumeWritersHook.turn_on(cfg.custom_hooks)
     runner = Runner.from_cfg(cfg)
     runner.test()
-    for hook in save_hooks:
-        for output in [*(hook.get('label_dirs') or {}).values(),
-                       *(hook.get('metrics_files') or {}).values()]:
-            runner.logger.info(f'output: {osp.join(runner.work_dir, output)}')
+    outputs = [folder for hook in save_hooks
+               for folder in (hook.get('label_dirs') or {}).values()]
+    outputs += [name for hook in score_hooks
+                for name in (hook.get('metrics_files') or {}).values()]
+    for output in outputs:
+        runner.logger.info(f'output: {osp.join(runner.work_dir, output)}')
 
 
 if __name__ == '__main__':

@@ -45,6 +45,11 @@ param_scheduler = dict(end=max_epochs)
 train_cfg = dict(max_epochs=max_epochs)
 custom_hooks = [
     dict(type='ProgressBarHook'),
+    dict(type='ResumeWritersHook'),
     dict(type='SaveCAMHook'),
+    dict(
+        type='ScorePseudoLabelsHook',
+        metric_label_dir='cam_pseudo_labels',
+        metric_cam_dir='cams'),
     dict(type='SaveMetricsHook', filename='cam_metrics.json'),
 ]

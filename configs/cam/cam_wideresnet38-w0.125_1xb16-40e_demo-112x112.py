@@ -23,6 +23,14 @@ train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
 custom_hooks = [
     dict(type='ProgressBarHook'),
+    # removes temporaries of killed runs; skip_written=True (set by the
+    # pipeline) skips the images already written
+    dict(type='ResumeWritersHook'),
     dict(type='SaveCAMHook', overlay_dir='cam_overlays'),
+    # after a resumed loop, the metrics of all images, from the files
+    dict(
+        type='ScorePseudoLabelsHook',
+        metric_label_dir='cam_pseudo_labels',
+        metric_cam_dir='cams'),
     dict(type='SaveMetricsHook', filename='cam_metrics.json'),
 ]

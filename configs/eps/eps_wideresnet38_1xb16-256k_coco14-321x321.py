@@ -20,6 +20,11 @@ default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=25000))
 custom_hooks = [
     dict(type='ProgressBarHook'),
+    dict(type='ResumeWritersHook'),
     dict(type='SaveCAMHook'),
+    dict(
+        type='ScorePseudoLabelsHook',
+        metric_label_dir='cam_pseudo_labels',
+        metric_cam_dir='cams'),
     dict(type='SaveMetricsHook', filename='cam_metrics.json'),
 ]

@@ -15,7 +15,12 @@ auto_scale_lr = dict(enable=False, base_batch_size=8)
 train_dataloader = dict(drop_last=True)
 custom_hooks = [
     dict(type='ProgressBarHook'),
+    dict(type='ResumeWritersHook'),
     dict(type='SaveCAMHook'),
+    dict(
+        type='ScorePseudoLabelsHook',
+        metric_label_dir='cam_pseudo_labels',
+        metric_cam_dir='cams'),
     dict(type='SaveMetricsHook', filename='cam_metrics.json'),
 ]
 log_processor = dict(by_epoch=False)

@@ -72,18 +72,22 @@ param_scheduler = dict(type='PolyLR')
 default_hooks = dict(checkpoint=dict(interval=8))
 custom_hooks = [
     dict(type='ProgressBarHook'),
+    # a rerun walks only the images whose files are not all written yet
+    dict(type='ResumeWritersHook', skip_written=True),
     dict(
         type='SavePseudoLabelHook',
         label_dirs=dict(
             pred_sem_seg='rw_pseudo_labels',
             pred_crf_sem_seg='rw_crf_pseudo_labels'),
-        skip_existing=True,
-        metrics_files=dict(
-            pred_sem_seg='rw_metrics.json',
-            pred_crf_sem_seg='rw_crf_metrics.json'),
         overlay_dir='rw_overlays',
         affinity_dir='affinity_pictures'),
     # rw_affinities/{id}.npz, for tools/sweep_random_walk.py
     dict(type='SaveWalkAffinityHook'),
-    dict(type='RandomWalkHook'),
+    dict(
+        type='ScorePseudoLabelsHook',
+        metrics_files=dict(
+            rw_pseudo_labels='rw_metrics.json',
+            rw_crf_pseudo_labels='rw_crf_metrics.json')),
+    # the random walk: the test loop, once AffinityNet is trained
+    dict(type='RunTestAfterTrainHook'),
 ]

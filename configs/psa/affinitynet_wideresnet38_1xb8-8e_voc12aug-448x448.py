@@ -3,7 +3,8 @@
 # floor(10582 / 8) = 1322 iterations, SGD lr 0.1 with the official momentum
 # 5e-4 and poly decay, weight decay 5e-4, radius 5; affinity labels from the
 # CAM stage at alphas 4 / 32; random walk alpha 16, beta 8, t 256.
-# After training, RandomWalkHook runs the random walk on VOC train.
+# After training, RunTestAfterTrainHook runs the random walk (the test loop)
+# on VOC train.
 _base_ = [
     '../_base_/models/affinitynet_wideresnet38.py',
     '../_base_/datasets/voc12aug_affinity.py', '../_base_/default_runtime.py',
@@ -27,10 +28,12 @@ train_dataloader = dict(
 test_dataloader = dict(dataset=dict(data_prefix=dict(cam_path=cam_dir)))
 custom_hooks = [
     dict(type='ProgressBarHook'),
+    dict(type='ResumeWritersHook', skip_written=True),
     dict(
         type='SavePseudoLabelHook',
-        label_dirs=dict(pred_sem_seg='rw_pseudo_labels'),
-        skip_existing=True,
-        metrics_files=dict(pred_sem_seg='rw_metrics.json')),
-    dict(type='RandomWalkHook'),
+        label_dirs=dict(pred_sem_seg='rw_pseudo_labels')),
+    dict(
+        type='ScorePseudoLabelsHook',
+        metrics_files=dict(rw_pseudo_labels='rw_metrics.json')),
+    dict(type='RunTestAfterTrainHook'),
 ]

@@ -28,8 +28,8 @@ share and names what they read through ``inputs``; a child adds the stages
 that produce them and sets ``inputs`` (see ``configs/_base_/pipelines/``).
 The steps of a stage, in order:
 
-- ``train``: ``Runner.train()`` (hooks such as ``RandomWalkHook`` run after
-  it); resumed from the last checkpoint of the stage's work dir if any;
+- ``train``: ``Runner.train()`` (hooks such as ``RunTestAfterTrainHook`` run
+  after it); resumed from the last checkpoint of the stage's work dir if any;
 - ``test``: ``Runner.test()`` on the stage's latest checkpoint (or the
   stage's ``checkpoint`` option), with the stage's ``tta`` / ``crf`` flags;
 - ``affinity_labels``: the affinity-label scores of the config's training set
@@ -40,7 +40,8 @@ Every finished step leaves ``{stage work dir}/done_{step}.json`` with the
 hash of its resolved config (:mod:`~mmwsss.apis.done_marker`); a rerun skips
 finished steps and resumes an interrupted one: training from its checkpoint;
 CAM inference, the random walk and the affinity labels from the images not yet
-written (the pipeline sets ``skip_existing`` of :data:`RESUMABLE_HOOKS`).
+written (the pipeline turns on ``skip_written`` of the config's
+``ResumeWritersHook``, see :meth:`~mmwsss.engine.ResumeWritersHook.turn_on`).
 Before a stage runs, its finished steps are checked against this run: when
 the resolved config changed (or an earlier step was run again since), the
 pipeline stops and names the changed keys; with the pipeline option
@@ -74,6 +75,7 @@ from mmengine.config import Config
 from mmengine.dist import barrier, get_world_size, init_dist, is_distributed, is_main_process
 from mmengine.runner import Runner
 
+from mmwsss.engine import ResumeWritersHook
 from mmwsss.reporting.leaderboard import write_leaderboard
 from mmwsss.utils import (apply_test_time_options, init_cpu_process_group, load_config,
                           read_json_object, remove_stale_temporaries, save_json)
@@ -82,8 +84,6 @@ from .affinity_labels import affinity_labels_from_config
 from .done_marker import StaleStepError, check_stage, flat_config, marker_path, new_marker
 
 SUMMARY_FILE = 'pipeline_summary.json'
-RESUMABLE_HOOKS = ('SaveCAMHook', 'SavePseudoLabelHook')
-"""Hooks whose ``skip_existing`` the pipeline turns on, so inference resumes."""
 STAGE_KEYS = {'config', 'steps', 'cfg_options', 'checkpoint', 'tta', 'crf', 'workers'}
 """The keys of a stage in a pipeline config's ``stages`` dict."""
 
@@ -573,12 +573,11 @@ def run_pipeline(path: str,
 
 def _step_config(stage: Stage, options: Mapping[str, Any], stage_dir: str,
                  launcher: str, train: bool) -> Config:
-    """The resolved config of one step of a stage (resumable hooks skip done images;
-    a ``train`` step gets its per-process batch from ``total_batch_size``)."""
+    """The resolved config of one step of a stage (its test loop skips the images
+    already written; a ``train`` step gets its per-process batch from
+    ``total_batch_size``)."""
     cfg = load_config(stage.config, dict(options), stage_dir, launcher, train=train)
-    for hook in cfg.get('custom_hooks') or []:
-        if hook.get('type') in RESUMABLE_HOOKS:
-            hook['skip_existing'] = True
+    ResumeWritersHook.turn_on(cfg.get('custom_hooks') or [])
     return cfg
 
 

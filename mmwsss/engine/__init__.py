@@ -1,9 +1,11 @@
 """Hooks of the training and inference loops, parameter schedulers."""
-from .hooks import ProgressBarHook, SaveCAMHook, SaveMetricsHook
-from .hooks import RandomWalkHook, SavePseudoLabelHook
+from .hooks import (ProgressBarHook, ResumeWritersHook, RunTestAfterTrainHook,
+                    SampleWriterHook, SaveCAMHook, SaveMetricsHook, SavePseudoLabelHook,
+                    SaveWalkAffinityHook, ScorePseudoLabelsHook)
 from .schedulers import PSAPolyLR
 
 __all__ = [
-    'ProgressBarHook', 'SaveCAMHook', 'SaveMetricsHook', 'RandomWalkHook',
-    'SavePseudoLabelHook', 'PSAPolyLR'
+    'ProgressBarHook', 'ResumeWritersHook', 'RunTestAfterTrainHook', 'SampleWriterHook',
+    'SaveCAMHook', 'SaveMetricsHook', 'SavePseudoLabelHook', 'SaveWalkAffinityHook',
+    'ScorePseudoLabelsHook', 'PSAPolyLR'
 ]

@@ -14,13 +14,13 @@ from mmwsss.utils import remove_stale_temporaries
 def _cfg(**train_cfg) -> Config:
     return Config(dict(train_cfg=dict(dict(max_epochs=2), **train_cfg), work_dir='/a',
                        experiment_name='cam_train_20260101', launcher='none',
-                       custom_hooks=[dict(type='SaveCAMHook', skip_existing=True)]))
+                       custom_hooks=[dict(type='ResumeWritersHook', skip_written=True)]))
 
 
 def test_flat_config_ignores_run_names_and_orders_keys() -> None:
     flat = flat_config(_cfg(), dict(stage_tta=False))
-    assert flat == {'custom_hooks.0.skip_existing': 'true',
-                    'custom_hooks.0.type': '"SaveCAMHook"',
+    assert flat == {'custom_hooks.0.skip_written': 'true',
+                    'custom_hooks.0.type': '"ResumeWritersHook"',
                     'train_cfg.max_epochs': '2', 'stage_tta': 'false'}
     other = _cfg()
     other.merge_from_dict(dict(work_dir='/b', experiment_name='x', launcher='pytorch'))

@@ -72,7 +72,7 @@ def single_process(trained, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_cam_inference_resumes_and_scores_every_image(trained, single_process: Path,
                                                       tmp_path: Path) -> None:
     checkpoint, options = trained
-    options = options + ['custom_hooks.1.skip_existing=True']
+    options = options + ['custom_hooks.1.skip_written=True']
     # an interrupted run: 10 of the 24 images written, no metrics
     for folder in ('cams', 'cam_pseudo_labels'):
         (tmp_path / folder).mkdir()
@@ -120,7 +120,7 @@ def test_cam_inference_rerun_on_a_finished_work_dir(trained, single_process: Pat
     (tmp_path / 'done' / 'cam_metrics.json').unlink()
     stale = tmp_path / 'done' / 'cams' / '.train_00003.a1b2c3.tmp.npz'
     stale.write_bytes(b'half a file')
-    _infer(checkpoint, options + ['custom_hooks.1.skip_existing=True'], tmp_path / 'done',
+    _infer(checkpoint, options + ['custom_hooks.1.skip_written=True'], tmp_path / 'done',
            nproc=1)
     assert not stale.exists()
     for folder in ('cams', 'cam_pseudo_labels'):

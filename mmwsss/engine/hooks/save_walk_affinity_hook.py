@@ -1,17 +1,18 @@
 """Store each image's AffinityNet affinities during the random walk, for re-walking."""
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
-from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
 from mmwsss.utils.walk_affinity_io import save_walk_affinity
 
+from .sample_writer_hook import SampleWriterHook
+
 
 @HOOKS.register_module()
-class SaveWalkAffinityHook(Hook):
+class SaveWalkAffinityHook(SampleWriterHook):
     """Write ``{out_dir}/{img_id}.npz``: the affinities the random walk used.
 
     Each file holds the float16 (K, P) affinities of ``AffinityNet.predict``
@@ -21,7 +22,8 @@ class SaveWalkAffinityHook(Hook):
     ``tools/sweep_random_walk.py`` re-runs the walk for other settings
     without the network. Files are written atomically, before the label
     files of :class:`SavePseudoLabelHook` (higher priority), so every image
-    whose labels exist also has its affinities.
+    whose labels exist also has its affinities. An image is written
+    (:meth:`is_written`) once its file exists.
 
     Args:
         out_dir: Folder of the files (relative: under the runner's work dir).
@@ -35,6 +37,14 @@ class SaveWalkAffinityHook(Hook):
         self._num_classes = 0
         self._radius = 0
         self._stride = 0
+
+    def output_dirs(self) -> List[str]:
+        """The folder this hook writes into (relative to the work dir)."""
+        return [self.out_dir]
+
+    def is_written(self, work_dir: str, img_id: str) -> bool:
+        """Whether the affinity file of an image exists."""
+        return osp.isfile(osp.join(work_dir, self.out_dir, f'{img_id}.npz'))
 
     def before_test(self, runner) -> None:
         """Remember each image's CAM file and the model's radius and stride."""

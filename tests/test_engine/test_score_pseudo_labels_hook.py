@@ -1,0 +1,120 @@
+"""Tests of ScorePseudoLabelsHook: label folders to JSON; the metric after a resume."""
+import json
+from pathlib import Path
+from typing import Tuple
+
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmwsss.engine import (ResumeWritersHook, SaveCAMHook, SavePseudoLabelHook,
+                           ScorePseudoLabelsHook)
+from mmwsss.evaluation.folder_evaluation import evaluate_label_folder
+from mmwsss.evaluation.metrics.pseudo_label_metric import PseudoLabelMetric
+from mmwsss.reporting.per_class_table import per_class_document
+from mmwsss.utils import read_label_png, save_label_png
+from tests.test_engine.hook_runner import demo_runner
+
+
+def _noisy(label: np.ndarray, seed: int) -> np.ndarray:
+    """``label`` with a random quarter of its pixels set to class 1."""
+    noisy = label.copy()
+    noisy[np.random.default_rng(seed).random(label.shape) < 0.25] = 1
+    return noisy
+
+
+def test_label_folders_are_scored_over_every_image(tmp_path: Path, demo_root: Path) -> None:
+    hook = ScorePseudoLabelsHook(metrics_files=dict(rw='rw_metrics.json',
+                                                    rw_crf='out/rw_crf_metrics.json'))
+    writer = SavePseudoLabelHook(label_dirs=dict(pred_sem_seg='rw', pred_crf_sem_seg='rw_crf'))
+    runner = demo_runner(tmp_path, demo_root, [ResumeWritersHook(True), writer, hook])
+    dataset = runner.test_loop.dataloader.dataset
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    for seed, info in enumerate(infos):
+        gt = read_label_png(info['seg_map_path'])
+        save_label_png(gt, tmp_path / 'rw' / f'{info["img_id"]}.png')
+        save_label_png(_noisy(gt, seed), tmp_path / 'rw_crf' / f'{info["img_id"]}.png')
+    # a rerun on a finished work dir: no image left for the loop
+    runner.hooks[0].before_test(runner)
+    assert len(runner.test_loop.dataloader.dataset) == 0
+    hook.after_test_epoch(runner, metrics={})
+    gt_dir = str(demo_root / 'SegmentationClass')
+    ids = [info['img_id'] for info in infos]
+    classes = dataset.metainfo['classes']
+    metrics = json.loads((tmp_path / 'rw_metrics.json').read_text())
+    crf_metrics = json.loads((tmp_path / 'out' / 'rw_crf_metrics.json').read_text())
+    assert metrics == evaluate_label_folder(str(tmp_path / 'rw'), gt_dir, ids, classes)
+    assert crf_metrics == evaluate_label_folder(str(tmp_path / 'rw_crf'), gt_dir, ids,
+                                                classes)
+    assert metrics['num_images'] == crf_metrics['num_images'] == 24
+    assert metrics['mIoU'] == 100.0 and crf_metrics['mIoU'] < 100.0
+    assert (tmp_path / 'out' / 'rw_crf_metrics_per_class.md').read_text() == (
+        per_class_document(crf_metrics, 'Per-class scores (%) of rw_crf_metrics.json'))
+
+
+def _cam_sample(info: dict, num_classes: int, seed: int) -> SegDataSample:
+    """CAMs in steps of 1/16 (exact in float16) for the present classes, the label."""
+    gt = read_label_png(info['seg_map_path'])
+    rng = np.random.default_rng(seed)
+    cams = rng.integers(0, 17, (num_classes, ) + gt.shape) / 16
+    cams[info['img_labels'] == 0] = 0
+    sample = SegDataSample(metainfo=dict(img_id=info['img_id'], img_path=info['img_path']))
+    sample.pred_cams = PixelData(data=torch.from_numpy(cams).float())
+    sample.gt_img_labels = torch.from_numpy(info['img_labels']).float()
+    sample.pred_sem_seg = PixelData(data=torch.from_numpy(_noisy(gt, seed)).long()[None])
+    sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt).long()[None])
+    return sample
+
+
+def _run_loop(runner, hooks: list, metric: PseudoLabelMetric,
+              samples: dict) -> Tuple[dict, int]:
+    """The test loop of mmengine, in short: before_test, iterations, evaluation, epoch end."""
+    for hook in hooks:
+        hook.before_test(runner)
+    loader = runner.test_loop.dataloader
+    for batch_idx, batch in enumerate(loader):
+        outputs = [samples[info['img_id']] for info in batch]
+        metric.process(batch, [sample.to_dict() for sample in outputs])
+        for hook in hooks:
+            hook.after_test_iter(runner, batch_idx, batch, outputs)
+    metrics = metric.evaluate(len(loader.dataset))
+    for hook in hooks:
+        hook.after_test_epoch(runner, metrics)
+    return metrics, len(loader.dataset)
+
+
+def test_metric_after_a_resumed_loop_equals_a_full_run(tmp_path: Path,
+                                                       demo_root: Path) -> None:
+    def run(work_dir: Path) -> Tuple[dict, int]:
+        hooks = [ResumeWritersHook(skip_written=True), SaveCAMHook(),
+                 ScorePseudoLabelsHook(metric_label_dir='cam_pseudo_labels',
+                                       metric_cam_dir='cams')]
+        runner = demo_runner(work_dir, demo_root, hooks)
+        dataset = runner.test_loop.dataloader.dataset
+        metric = PseudoLabelMetric(bg_thresholds=[0.2, 0.5, 0.8])
+        metric.dataset_meta = dataset.metainfo
+        runner.test_loop.evaluator.metrics = [metric]
+        num_classes = len(dataset.metainfo['classes']) - 1
+        samples = {}
+        for seed in range(len(dataset)):
+            info = dataset.get_data_info(seed)
+            samples[info['img_id']] = _cam_sample(info, num_classes, seed)
+        return _run_loop(runner, hooks, metric, samples)
+
+    full, num_full = run(tmp_path / 'full')
+    resumed_dir = tmp_path / 'resumed'
+    for folder in ('cams', 'cam_pseudo_labels'):  # an earlier run wrote 9 images
+        (resumed_dir / folder).mkdir(parents=True)
+        for path in sorted((tmp_path / 'full' / folder).iterdir())[:9]:
+            (resumed_dir / folder / path.name).write_bytes(path.read_bytes())
+    resumed, num_resumed = run(resumed_dir)
+    assert (num_full, num_resumed) == (24, 15)
+    assert len(full) > 40 and 'sweep/mIoU@0.50' in full and 'best/mIoU' in full
+    assert resumed == full
+
+
+def test_cam_dir_needs_label_dir() -> None:
+    with pytest.raises(ValueError, match='metric_cam_dir needs metric_label_dir'):
+        ScorePseudoLabelsHook(metric_cam_dir='cams')
