@@ -6,7 +6,7 @@
 # PSA's quirk (weight decay passed as momentum): momentum 1e-4.
 _base_ = [
     '../_base_/models/cam_classifier.py', '../_base_/datasets/voc12aug_cam.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/cam_sgd_poly_15e.py'
+    '../_base_/cam_runtime.py', '../_base_/schedules/cam_sgd_poly_15e.py'
 ]
 crop_size = (512, 512)
 max_epochs = 5
@@ -43,13 +43,3 @@ train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=1e-4, weight_decay=1e-4))
 param_scheduler = dict(end=max_epochs)
 train_cfg = dict(max_epochs=max_epochs)
-custom_hooks = [
-    dict(type='ProgressBarHook'),
-    dict(type='ResumeWritersHook'),
-    dict(type='SaveCAMHook'),
-    dict(
-        type='ScorePseudoLabelsHook',
-        metric_label_dir='cam_pseudo_labels',
-        metric_cam_dir='cams'),
-    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
-]

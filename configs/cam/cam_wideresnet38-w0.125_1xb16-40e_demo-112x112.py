@@ -6,7 +6,7 @@
 # epochs), Adam at 1e-3 learns (0.50). The VOC configs keep the official SGD.
 _base_ = [
     '../_base_/models/cam_wideresnet38.py', '../_base_/datasets/demo_cam.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/cam_sgd_poly_15e.py'
+    '../_base_/cam_runtime.py', '../_base_/schedules/cam_sgd_poly_15e.py'
 ]
 max_epochs = 40
 model = dict(
@@ -21,16 +21,8 @@ optim_wrapper = dict(
 param_scheduler = dict(type='PolyLR', end=max_epochs)
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
+# the hooks of cam_runtime.py, with CAM heat maps over the images (cam_overlays/)
 custom_hooks = [
-    dict(type='ProgressBarHook'),
-    # removes temporaries of killed runs; skip_written=True (set by the
-    # pipeline) skips the images already written
-    dict(type='ResumeWritersHook'),
-    dict(type='SaveCAMHook', overlay_dir='cam_overlays'),
-    # after a resumed loop, the metrics of all images, from the files
-    dict(
-        type='ScorePseudoLabelsHook',
-        metric_label_dir='cam_pseudo_labels',
-        metric_cam_dir='cams'),
-    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
+    dict(h, overlay_dir='cam_overlays') if h.type == 'SaveCAMHook' else h
+    for h in _base_.custom_hooks
 ]

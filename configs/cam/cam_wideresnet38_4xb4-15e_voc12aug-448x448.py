@@ -4,7 +4,7 @@
 # momentum 5e-4 and poly decay, frozen BN, conv1a and b2 (see the schedule).
 _base_ = [
     '../_base_/models/cam_wideresnet38.py',
-    '../_base_/datasets/voc12aug_cam.py', '../_base_/default_runtime.py',
+    '../_base_/datasets/voc12aug_cam.py', '../_base_/cam_runtime.py',
     '../_base_/schedules/cam_sgd_poly_15e.py'
 ]
 # the recipe's batch over all processes: each of N processes loads 16 / N
@@ -14,13 +14,3 @@ total_batch_size = 16
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 # the official loader drops the last incomplete batch of each epoch
 train_dataloader = dict(drop_last=True)
-custom_hooks = [
-    dict(type='ProgressBarHook'),
-    dict(type='ResumeWritersHook'),
-    dict(type='SaveCAMHook'),
-    dict(
-        type='ScorePseudoLabelsHook',
-        metric_label_dir='cam_pseudo_labels',
-        metric_cam_dir='cams'),
-    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
-]

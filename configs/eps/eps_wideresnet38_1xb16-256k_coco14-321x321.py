@@ -4,7 +4,7 @@
 # train images (see _base_/datasets/coco14_eps.py for the expected layout).
 _base_ = [
     '../_base_/models/eps_wideresnet38.py', '../_base_/datasets/coco14_eps.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/eps_sgd_poly_20k.py'
+    '../_base_/cam_runtime.py', '../_base_/schedules/eps_sgd_poly_20k.py'
 ]
 max_iters = 256500
 model = dict(decode_head=dict(num_classes=80, lam=0.9))
@@ -18,13 +18,3 @@ log_processor = dict(by_epoch=False)
 default_hooks = dict(
     logger=dict(log_metric_by_epoch=False),
     checkpoint=dict(by_epoch=False, interval=25000))
-custom_hooks = [
-    dict(type='ProgressBarHook'),
-    dict(type='ResumeWritersHook'),
-    dict(type='SaveCAMHook'),
-    dict(
-        type='ScorePseudoLabelsHook',
-        metric_label_dir='cam_pseudo_labels',
-        metric_cam_dir='cams'),
-    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
-]

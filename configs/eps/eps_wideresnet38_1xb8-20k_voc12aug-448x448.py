@@ -5,7 +5,7 @@
 # and CAM-only pseudo labels for the VOC train images.
 _base_ = [
     '../_base_/models/eps_wideresnet38.py',
-    '../_base_/datasets/voc12aug_eps.py', '../_base_/default_runtime.py',
+    '../_base_/datasets/voc12aug_eps.py', '../_base_/cam_runtime.py',
     '../_base_/schedules/eps_sgd_poly_20k.py'
 ]
 # the recipe's batch over all processes (see the CAM config)
@@ -13,16 +13,6 @@ total_batch_size = 8
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 # the official loader drops the last incomplete batch of each pass
 train_dataloader = dict(drop_last=True)
-custom_hooks = [
-    dict(type='ProgressBarHook'),
-    dict(type='ResumeWritersHook'),
-    dict(type='SaveCAMHook'),
-    dict(
-        type='ScorePseudoLabelsHook',
-        metric_label_dir='cam_pseudo_labels',
-        metric_cam_dir='cams'),
-    dict(type='SaveMetricsHook', filename='cam_metrics.json'),
-]
 log_processor = dict(by_epoch=False)
 default_hooks = dict(
     logger=dict(log_metric_by_epoch=False),
