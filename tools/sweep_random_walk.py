@@ -4,7 +4,9 @@ Reads the affinities the random-walk step stored (``{affinity_dir}/{id}.npz``,
 written by ``SaveWalkAffinityHook``: ``tools/random_walk.py --save-affinity``,
 or the demo config), the CAM file each of them names, and the ground truth
 ``{data_root}/{gt_dir}/{id}.png``; re-runs the walk without any network for
-every (background alpha, beta, t) of the grid, scores the labels, and, with
+every (background, beta, t) of the grid, the background being PSA's walked
+``(1 - max CAM) ** alpha`` (``--alphas``, test_cfg ``bg_alpha``) or a constant
+score after the walk (``--bg-scores``, test_cfg ``bg_score``), scores the labels, and, with
 ``--crf-top K``, scores RW + dense CRF for the K best settings. Images without
 ground truth are skipped. Writes ``--out`` (JSON: mIoU of every setting, the
 best ones, times) and a picture next to it (``.png``: mIoU over the grid, best
@@ -17,13 +19,16 @@ Example::
 
     python tools/sweep_random_walk.py work_dirs/demo/rw/rw_affinities --data-root data/demo \\
         --alphas 0.5 1 2 --betas 8 16 32 --iters 8 16 32 --crf-top 2
+    # the demo's constant background
+    python tools/sweep_random_walk.py work_dirs/demo/rw/rw_affinities --data-root data/demo \\
+        --alphas --bg-scores 0.5 0.6 0.7 --betas 8 16 --iters 8 16 32
 """
 import argparse
 import os
 import os.path as osp
 import time
 from multiprocessing import get_context
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -34,12 +39,11 @@ from mmwsss.evaluation.folder_evaluation import read_split
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
 from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.random_walk import channel_argmax
-from mmwsss.ops.random_walk_sweep import random_walk_sweep
+from mmwsss.ops.random_walk_sweep import Background, Setting, random_walk_sweep
 from mmwsss.utils import load_cams, read_image, read_label_png, save_json
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
 from mmwsss.visualization import plot_random_walk_sweep
 
-Setting = Tuple[float, float, int]
 TUNED_NOTE = 'tuned on the ground truth of the scored images'
 
 
@@ -56,8 +60,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--img-suffix', default='.jpg')
     parser.add_argument('--split', help='split file relative to --data-root '
                         '(default: every file in affinity_dir)')
-    parser.add_argument('--alphas', type=float, nargs='+', default=[4, 8, 16, 32],
-                        help='background exponents (PSA: 16)')
+    parser.add_argument('--alphas', type=float, nargs='*', default=[4, 8, 16, 32],
+                        help='background exponents of a walked background (PSA: 16); '
+                        'none: only --bg-scores')
+    parser.add_argument('--bg-scores', type=float, nargs='*', default=[],
+                        help='constant background scores after the walk, in (0, 1) '
+                        '(model.test_cfg.bg_score; the demo: 0.6)')
     parser.add_argument('--betas', type=float, nargs='+', default=[4, 8, 16],
                         help='affinity exponents (PSA: 8)')
     parser.add_argument('--iters', type=int, nargs='+', default=[64, 128, 256, 512],
@@ -72,9 +80,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.iters) < 0:
         parser.error('--iters must be non-negative')
+    if not args.alphas and not args.bg_scores:
+        parser.error('give --alphas or --bg-scores (or both)')
+    if any(not 0 < score < 1 for score in args.bg_scores):
+        parser.error(f'--bg-scores must be in (0, 1), got {args.bg_scores}')
     if args.workers < 1:
         parser.error('--workers must be at least 1')
-    for name in ('alphas', 'betas', 'iters'):
+    for name in ('alphas', 'bg_scores', 'betas', 'iters'):
         values = getattr(args, name)
         setattr(args, name, sorted(set(values), key=values.index))
     return args
@@ -86,8 +98,9 @@ def _init_worker() -> None:
 
 
 def image_confusions(affinity_path: str, gt_path: str, img_path: str,
-                     alphas: Sequence[float], betas: Sequence[float],
-                     iters: Sequence[int], crf_settings: Optional[Sequence[Setting]],
+                     alphas: Sequence[float], bg_scores: Sequence[float],
+                     betas: Sequence[float], iters: Sequence[int],
+                     crf_settings: Optional[Sequence[Setting]],
                      num_labels: int) -> Dict[Setting, np.ndarray]:
     """Confusion matrices of one image for each setting of the grid.
 
@@ -96,6 +109,7 @@ def image_confusions(affinity_path: str, gt_path: str, img_path: str,
         gt_path: Ground-truth label PNG.
         img_path: Image, read for the CRF only.
         alphas: Background exponents.
+        bg_scores: Constant background scores.
         betas: Affinity exponents.
         iters: Numbers of steps.
         crf_settings: None: score the whole grid without the CRF; else score
@@ -118,11 +132,15 @@ def image_confusions(affinity_path: str, gt_path: str, img_path: str,
     affinity = stored['affinity']
     common = dict(radius=stored['radius'], stride=stored['stride'])
     if crf_settings is None:
-        walks = [random_walk_sweep(cams, affinity, alphas, betas, iters, **common)]
+        walks = [random_walk_sweep(cams, affinity, alphas, betas, iters,
+                                   bg_scores=bg_scores, **common)]
     else:
         image = np.ascontiguousarray(read_image(img_path, channel_order='rgb'))
-        walks = [random_walk_sweep(cams, affinity, [alpha], [beta], [num_iters], **common)
-                 for alpha, beta, num_iters in crf_settings]
+        walks = [random_walk_sweep(
+            cams, affinity, [background.value] if background.kind == 'alpha' else [],
+            [beta], [num_iters],
+            bg_scores=[background.value] if background.kind == 'bg_score' else [], **common)
+            for background, beta, num_iters in crf_settings]
     settings, labels = [], []
     for walk in walks:
         for batch_settings, scores, channel_labels in walk:
@@ -181,8 +199,17 @@ def sweep(tasks: List[tuple], workers: int, desc: str) -> Dict[Setting, np.ndarr
 
 
 def _setting_dict(setting: Setting, miou: float, crf: bool) -> dict:
-    alpha, beta, num_iters = setting
-    return dict(alpha=alpha, beta=beta, t=num_iters, crf=crf, mIoU=miou)
+    """A setting and its mIoU as JSON: ``alpha`` or ``bg_score`` (the other None)."""
+    background, beta, num_iters = setting
+    values = {kind: background.value if background.kind == kind else None
+              for kind in ('alpha', 'bg_score')}
+    return dict(values, beta=beta, t=num_iters, crf=crf, mIoU=miou)
+
+
+def _setting_text(setting: Setting) -> str:
+    """E.g. ``bg score 0.6, beta 16, t 16``."""
+    background, beta, num_iters = setting
+    return f'{background}, beta {beta:g}, t {num_iters}'
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -210,10 +237,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     def tasks(crf_settings: Optional[List[Setting]]) -> List[tuple]:
         return [(osp.join(args.affinity_dir, f'{i}.npz'), osp.join(gt_dir, f'{i}.png'),
                  osp.join(args.data_root, args.img_dir, f'{i}{args.img_suffix}'),
-                 args.alphas, args.betas, args.iters, crf_settings, len(classes))
+                 args.alphas, args.bg_scores, args.betas, args.iters, crf_settings,
+                 len(classes))
                 for i in img_ids]
 
-    settings = [(a, b, t) for b in args.betas for t in sorted(args.iters) for a in args.alphas]
+    backgrounds = ([Background('alpha', a) for a in args.alphas] +
+                   [Background('bg_score', s) for s in args.bg_scores])
+    settings = [(background, b, t) for b in args.betas for t in sorted(args.iters)
+                for background in backgrounds]
     start = time.perf_counter()
     confusions = sweep(tasks(None), args.workers, 'random walk grid')
     walk_seconds = time.perf_counter() - start
@@ -233,7 +264,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     result = dict(
         note=f'settings {TUNED_NOTE}',
         num_images=len(img_ids), workers=args.workers,
-        grid=dict(alphas=args.alphas, betas=args.betas, iters=sorted(args.iters)),
+        grid=dict(alphas=args.alphas, bg_scores=args.bg_scores, betas=args.betas,
+                  iters=sorted(args.iters)),
         seconds=dict(grid=round(walk_seconds, 2),
                      per_setting=round(walk_seconds / len(settings), 3),
                      crf=round(crf_seconds, 2),
@@ -247,22 +279,19 @@ def main(argv: Optional[List[str]] = None) -> None:
                                   scores=crf_scores[best_crf])
     save_json(result, out)
     picture = osp.splitext(out)[0] + '.png'
-    alpha, beta, num_iters = best
     plot_random_walk_sweep(
-        miou, args.alphas, args.betas, sorted(args.iters), picture, crf_miou,
+        miou, backgrounds, args.betas, sorted(args.iters), picture, crf_miou,
         title=f'random-walk mIoU (%), {len(img_ids)} images, {TUNED_NOTE}: best '
-        f'alpha {alpha:g}, beta {beta:g}, t {num_iters}')
+        f'{_setting_text(best)}')
     for setting in ranked[:5]:
-        print(f'alpha {setting[0]:g}, beta {setting[1]:g}, t {setting[2]}: '
-              f'mIoU {miou[setting]:.2f}')
+        print(f'{_setting_text(setting)}: mIoU {miou[setting]:.2f}')
     for setting in sorted(crf_settings, key=lambda s: -crf_miou[s]):
-        print(f'alpha {setting[0]:g}, beta {setting[1]:g}, t {setting[2]} + CRF: '
-              f'mIoU {crf_miou[setting]:.2f}')
+        print(f'{_setting_text(setting)} + CRF: mIoU {crf_miou[setting]:.2f}')
     print(f'{len(settings)} settings on {len(img_ids)} images in {walk_seconds:.1f} s '
           f'({walk_seconds / len(settings):.2f} s per setting, {args.workers} workers)' +
           (f'; CRF on {len(crf_settings)} settings in {crf_seconds:.1f} s' if crf_settings
            else ''))
-    print(f'best setting ({TUNED_NOTE}): alpha {alpha:g}, beta {beta:g}, t {num_iters}; '
+    print(f'best setting ({TUNED_NOTE}): {_setting_text(best)}; '
           f'results written to {out} and {picture}')
 
 

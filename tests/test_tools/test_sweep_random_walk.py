@@ -2,28 +2,34 @@
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import torch
 
 from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
-from mmwsss.ops.random_walk import random_walk, random_walk_input, random_walk_to_label
+from mmwsss.ops.random_walk import (channel_argmax, constant_background, random_walk,
+                                    random_walk_input, random_walk_scores_to_image)
 from mmwsss.utils import load_cams, read_label_png
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
 from tests.conftest import AFFINITY_CONFIG, affinity_options, run_tool
 from tests.test_tools.test_random_walk_tool import checkpoint  # noqa: F401  (fixture)
 
 
-def _expected_miou(affinity_dir: Path, gt_dir: Path, classes: list, alpha: float,
-                   beta: float, num_iters: int) -> float:
-    """mIoU of the plain random walk of the stored affinities, image by image."""
+def _expected_miou(affinity_dir: Path, gt_dir: Path, classes: list, alpha: Optional[float],
+                   beta: float, num_iters: int, bg_score: Optional[float] = None) -> float:
+    """mIoU of the plain random walk of the stored affinities, image by image
+    (a walked background of exponent alpha, or the constant bg_score)."""
     confusion = 0
     for path in sorted(affinity_dir.iterdir()):
         stored = load_walk_affinity(path)
         cams, _ = load_cams(stored['cam_path'], stored['num_classes'])
         scores = random_walk(random_walk_input(torch.from_numpy(cams), alpha),
                              stored['affinity'], beta, num_iters)
-        label = random_walk_to_label(scores, stored['img_size'])
+        scores = random_walk_scores_to_image(scores, stored['img_size'])
+        if bg_score is not None:
+            scores = constant_background(scores, bg_score)
+        label = channel_argmax(scores).numpy()
         confusion = confusion + confusion_matrix(
             label, read_label_png(str(gt_dir / f'{path.stem}.png')), len(classes))
     return segmentation_scores(confusion, classes)['mIoU']
@@ -49,29 +55,33 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
 
     out = tmp_path / 'sweep.json'
     result = run_tool([sys.executable, 'tools/sweep_random_walk.py', str(affinity_dir),
-                       '--data-root', str(demo_root), '--alphas', '1', '2', '--betas', '8',
-                       '16', '--iters', '16', '8', '--crf-top', '1', '--workers', '2',
-                       '--out', str(out)])
+                       '--data-root', str(demo_root), '--alphas', '1', '2', '--bg-scores',
+                       '0.6', '--betas', '8', '16', '--iters', '16', '8', '--crf-top', '1',
+                       '--workers', '2', '--out', str(out)])
     assert 'tuned on the ground truth' in result.stdout
     sweep = json.loads(out.read_text())
     assert 'tuned on the ground truth' in sweep['note']
     assert sweep['num_images'] == 24
-    assert sweep['grid'] == dict(alphas=[1.0, 2.0], betas=[8.0, 16.0], iters=[8, 16])
-    plain = {(r['alpha'], r['beta'], r['t']): r['mIoU'] for r in sweep['results']
-             if not r['crf']}
+    assert sweep['grid'] == dict(alphas=[1.0, 2.0], bg_scores=[0.6], betas=[8.0, 16.0],
+                                 iters=[8, 16])
+    plain = {(r['alpha'], r['bg_score'], r['beta'], r['t']): r['mIoU']
+             for r in sweep['results'] if not r['crf']}
     with_crf = [r for r in sweep['results'] if r['crf']]
-    assert len(plain) == 8 and len(with_crf) == 1
+    assert len(plain) == 12 and len(with_crf) == 1
     best = max(plain, key=plain.get)
-    assert (sweep['best']['alpha'], sweep['best']['beta'], sweep['best']['t']) == best
-    assert (with_crf[0]['alpha'], with_crf[0]['beta'], with_crf[0]['t']) == best
+    keys = ('alpha', 'bg_score', 'beta', 't')
+    assert tuple(sweep['best'][key] for key in keys) == best
+    assert tuple(with_crf[0][key] for key in keys) == best
     assert (tmp_path / 'sweep.png').stat().st_size > 10000
 
     classes = json.loads((demo_root / 'meta.json').read_text())['classes']
     gt_dir = demo_root / 'SegmentationClass'
-    for setting in [(2.0, 8.0, 8), (1.0, 16.0, 16)]:
-        assert np.isclose(plain[setting], _expected_miou(affinity_dir, gt_dir, classes,
-                                                         *setting), atol=0.011)
+    for alpha, bg_score, beta, num_iters in [(2.0, None, 8.0, 8), (1.0, None, 16.0, 16),
+                                             (None, 0.6, 16.0, 16)]:
+        assert np.isclose(plain[(alpha, bg_score, beta, num_iters)],
+                          _expected_miou(affinity_dir, gt_dir, classes, alpha, beta,
+                                         num_iters, bg_score), atol=0.011)
     # the walk's setting (alpha 1, beta 16, t 16) on float16 affinities
     # scores as the random walk on the network's float32 ones
     metrics = json.loads((work_dir / 'rw_metrics.json').read_text())
-    assert abs(plain[(1.0, 16.0, 16)] - metrics['mIoU']) < 0.5
+    assert abs(plain[(1.0, None, 16.0, 16)] - metrics['mIoU']) < 0.5
