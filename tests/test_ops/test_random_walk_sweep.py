@@ -1,7 +1,6 @@
 """Tests of the random-walk sweep against one walk per setting (AffinityNet's order)."""
 import pytest
 import torch
-import torch.nn.functional as F
 
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.random_walk import (constant_background, random_walk, random_walk_input,
