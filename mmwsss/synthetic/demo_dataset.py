@@ -33,7 +33,7 @@ Layout written under ``out_dir``::
 import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 from PIL import Image
@@ -473,8 +473,8 @@ def _render(rng: np.random.Generator, cfg: DemoDatasetConfig) -> _Sample:
         py = cy + offset * np.sin(direction)
         px = cx + offset * np.cos(direction)
         part = ((yy - py)**2 + (xx - px)**2 <= radius**2) & body
-        body_colours.append(image[body & ~part].mean(axis=0) if (body & ~part).any()
-                            else None)
+        if (body & ~part).any():
+            body_colours.append(image[body & ~part].mean(axis=0))
         look = (class_value - 1) % cfg.part_looks  # VOC's 20 classes share 6 looks
         first, second = (np.array(rgb) * cfg.part_contrast + 128 * (1 - cfg.part_contrast)
                          for rgb in _PART_COLOURS[look])
@@ -505,10 +505,9 @@ def _render(rng: np.random.Generator, cfg: DemoDatasetConfig) -> _Sample:
     saliency = np.clip(saliency + rng.normal(0, 0.02, saliency.shape), 0, 1)
 
     image = np.clip(image, 0, 255)
-    background_colour = image[mask == 0].mean(axis=0) if (mask == 0).any() else None
-    body_contrasts = [float(np.linalg.norm(colour - background_colour))
-                      for colour in body_colours
-                      if colour is not None and background_colour is not None]
+    background = image[mask == 0]
+    body_contrasts = ([float(np.linalg.norm(colour - background.mean(axis=0)))
+                       for colour in body_colours] if background.size else [])
     return _Sample(
         image=image.astype(np.uint8),
         mask=mask,
