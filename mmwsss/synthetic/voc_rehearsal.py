@@ -108,13 +108,13 @@ def generate_voc_rehearsal(out_dir: str, seed: int = 0,
         (root / sub).mkdir(parents=True, exist_ok=True)
     classes = VOC_METAINFO['classes']
     render_cfg = DemoDatasetConfig(min_size=config.min_size, max_size=config.max_size,
-                                   max_objects=3)
+                                   max_objects=3, classes=tuple(classes))
     rng = np.random.default_rng(seed)
     splits = {'train': _voc_ids(0, config.num_train), 'sbd': _voc_ids(1, config.num_sbd),
               'val': _voc_ids(2, config.num_val)}
     for split, ids in splits.items():
         for img_id in ids:
-            sample = _render(rng, render_cfg, len(classes) - 1, classes.index('train'))
+            sample = _render(rng, render_cfg)
             with atomic_path(root / 'JPEGImages' / f'{img_id}.jpg') as tmp:
                 Image.fromarray(sample.image).save(tmp, format='JPEG',
                                                    quality=config.jpeg_quality)
