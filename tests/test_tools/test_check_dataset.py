@@ -141,7 +141,8 @@ def test_check_image_reports_what_the_readers_refuse(tmp_path: Path) -> None:
     assert 'expected a palette or 8-bit grey PNG' in problems[1][2]
     assert problems[2][2] == 'image a: class values [True] not in 1..2'
     assert (labels, checked) == ([2], dict(images=1, masks=1))
-    Image.fromarray(np.zeros((40, 48, 3), np.uint8)).save(tmp_path / 'cut.jpg')
+    noise = np.random.default_rng(0).integers(0, 255, (40, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / 'cut.jpg')
     data = (tmp_path / 'cut.jpg').read_bytes()
     (tmp_path / 'cut.jpg').write_bytes(data[:len(data) * 2 // 3] + b'\xff\xd9')
     problems, _, _ = check_image(dict(job, img_path=str(tmp_path / 'cut.jpg'),

@@ -216,7 +216,8 @@ def test_prepare_coco_refuses_file_names_outside_the_mask_folder(tmp_path: Path,
     ('file_name', 'COCO_train2014_000000000009.jpg',
      r"images\[1\].file_name 'COCO_train2014_000000000009.jpg' gives the mask name "
      r"'COCO_train2014_000000000009' of images\[0\]"),
-    ('file_name', 'COCO_train2014_000000000009.png', 'gives the mask name'),
+    ('file_name', 'COCO_train2014_000000000009.png',
+     r"images\[1\].file_name 'COCO_train2014_000000000009.png' gives the mask name "),
     ('id', 9, r"images\[1\].id 9 gives the image id 9 of images\[0\]"),
 ])
 def test_prepare_coco_refuses_repeated_images(tmp_path: Path, key: str, value,
