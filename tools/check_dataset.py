@@ -1,11 +1,14 @@
 """Check every dataset a config (or a pipeline config, all its stages) reads.
 
-Run it on a new data root before training: it reports, per dataset, missing or
-unreadable images, masks and saliency maps, mask values outside the classes,
-image / mask / saliency size mismatches, images without an image-level label,
-and the number of images per class; it exits with status 1 if it found any
-problem. Folders written by a pipeline's own stages (CAMs, pseudo labels) are
-not checked.
+Run it on a new data root before training: it reports, per dataset, split
+ids and label-file keys that are not plain file names, repeated ids, missing
+or unreadable images, masks and saliency maps (read as the data pipeline reads
+them: corrupt or truncated files, images over the pixel limit, label maps that
+are not 8-bit), mask values outside the classes, image / mask / saliency size
+mismatches, image-level labels that are not lists of class values, images
+without an image-level label, and the number of images per class; it never
+stops at a bad file, and exits with status 1 if it found any problem. Folders
+written by a pipeline's own stages (CAMs, pseudo labels) are not checked.
 
 Examples::
 
@@ -140,15 +143,15 @@ def main() -> None:
             user = f'{stage}.{loader}' if stage else loader
             dataset = build_lazy(cfg[loader].dataset)
             try:
-                jobs, notes = dataset_jobs(dataset, skip_dirs)
-            except (OSError, ValueError) as error:
-                key = str(error)
+                jobs, notes, problems = dataset_jobs(dataset, skip_dirs)
+            except Exception as error:  # noqa: B902  (reported, never raised)
+                key = f'{type(error).__name__}: {error}'
                 group = groups.setdefault(key, dict(error=key, users=[]))
             else:
                 # datasets reading the same files are checked once
-                key = json.dumps(jobs, sort_keys=True)
+                key = json.dumps([jobs, problems], sort_keys=True)
                 group = groups.setdefault(key, dict(dataset=dataset, jobs=jobs, notes=[],
-                                                    users=[]))
+                                                    problems=problems, users=[]))
                 group['notes'] += [note for note in notes if note not in group['notes']]
             group['users'].append(user)
     for group in groups.values():
@@ -159,7 +162,8 @@ def main() -> None:
             full.append(dict(users=users, error=group['error']))
             continue
         dataset = group['dataset']
-        report = check_jobs(group['jobs'], workers=args.workers, desc=', '.join(users)[:40])
+        report = check_jobs(group['jobs'], workers=args.workers, desc=', '.join(users)[:40],
+                            problems=group['problems'])
         print_report(users, dataset, report, group['notes'], args.max_listed)
         total_problems += len(report.problems)
         full.append(dict(users=users, data_root=dataset.data_root,

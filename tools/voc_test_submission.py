@@ -23,7 +23,7 @@ from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
 from mmwsss.reporting.voc_submission import write_voc_submission
-from mmwsss.utils import apply_test_time_options, load_config, variant_suffix
+from mmwsss.utils import apply_test_time_options, load_config, read_id_list, variant_suffix
 
 
 def parse_args() -> argparse.Namespace:
@@ -98,9 +98,8 @@ def main() -> None:
     metainfo = DATASETS.build(
         dict(copy.deepcopy(dataset), data_root=data_root, pipeline=[],
              lazy_init=True)).metainfo
-    split = osp.join(data_root, args.split)
-    if not osp.isfile(split):
-        raise FileNotFoundError(f'split file not found: {split}')
+    # bad or repeated ids are refused before anything is written
+    image_ids = read_id_list(osp.join(data_root, args.split))
     cfg.test_dataloader.dataset = dict(
         type='BaseSegDataset',
         data_root=data_root,
@@ -114,8 +113,6 @@ def main() -> None:
     runner = Runner.from_cfg(cfg)
     runner.test()
     if is_main_process():
-        with open(split) as file:
-            image_ids = [line.strip() for line in file if line.strip()]
         archive = write_voc_submission(pred_dir, out_dir, len(metainfo['classes']),
                                        args.competition, image_ids)
         print(f'{len(image_ids)} predictions archived in {archive}')

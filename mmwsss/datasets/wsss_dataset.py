@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 
+from mmwsss.utils.image_ids import check_plain_name, read_id_list
 from mmwsss.utils.readers import read_json_object, read_label_png
 
 VOC_METAINFO = dict(
@@ -37,6 +38,54 @@ def labels_from_mask(mask: np.ndarray, num_classes: int) -> List[int]:
     """
     values = np.unique(mask)
     return [int(v) for v in values if 1 <= v <= num_classes]
+
+
+def image_label_problem(values: object, num_classes: int) -> Optional[str]:
+    """What is wrong with one image's entry of an image-level label file, or None.
+
+    An entry is a list of class values, each an integer (not a boolean) in 1..C;
+    an empty list (all background) is allowed.
+
+    Args:
+        values: The entry as read from JSON.
+        num_classes: Number of foreground classes C.
+
+    Returns:
+        The problem (``'class values [9] not in 1..6'``, ...) or None.
+    """
+    if not isinstance(values, list):
+        return f'the labels must be a list of class values, got {values!r}'
+    bad = [value for value in values
+           if isinstance(value, bool) or not isinstance(value, (int, np.integer))
+           or not 1 <= value <= num_classes]
+    if bad:
+        return f'class values {bad!r} not in 1..{num_classes}'
+    return None
+
+
+def split_infos(dataset: BaseSegDataset, ids: Sequence[str]) -> List[dict]:
+    """The data infos of a split's ids, as MMSeg builds them from a split file.
+
+    Args:
+        dataset: The dataset (its joined ``data_prefix`` and suffixes are used).
+        ids: Image ids (plain file names, see
+            :func:`mmwsss.utils.image_ids.read_id_list`).
+
+    Returns:
+        One dict per id: ``img_id``, ``img_path``, ``seg_map_path`` (when
+        ``data_prefix['seg_map_path']`` is set) and MMSeg's label fields.
+    """
+    img_dir = dataset.data_prefix.get('img_path', '')
+    seg_dir = dataset.data_prefix.get('seg_map_path')
+    infos = []
+    for img_id in ids:
+        info = dict(img_id=img_id, img_path=osp.join(img_dir, img_id + dataset.img_suffix))
+        if seg_dir is not None:
+            info['seg_map_path'] = osp.join(seg_dir, img_id + dataset.seg_map_suffix)
+        info.update(label_map=dataset.label_map, reduce_zero_label=dataset.reduce_zero_label,
+                    seg_fields=[])
+        infos.append(info)
+    return infos
 
 
 @DATASETS.register_module()
@@ -152,7 +201,7 @@ class WSSSDataset(BaseSegDataset):
         """
         if not self.ann_file or not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'split file not found: {self.ann_file!r}')
-        data_list = super().load_data_list()
+        data_list = split_infos(self, read_id_list(self.ann_file))
         extra_dirs = {key: self.data_prefix[key] for key in self.file_suffixes
                       if self.data_prefix.get(key)}
         label_dir = (self.data_prefix.get('img_label_path')
@@ -163,8 +212,7 @@ class WSSSDataset(BaseSegDataset):
                 'WSSSDataset needs image-level labels: set img_label_file or '
                 "data_prefix['img_label_path'] / ['seg_map_path']")
         for info in data_list:
-            img_id = osp.splitext(osp.basename(info['img_path']))[0]
-            info['img_id'] = img_id
+            img_id = info['img_id']
             for key, folder in extra_dirs.items():
                 info[key] = osp.join(folder, img_id + self.file_suffixes[key])
             if self.check_files:
@@ -175,11 +223,14 @@ class WSSSDataset(BaseSegDataset):
                         f'image {img_id!r} of {self.ann_file} has no labels in '
                         f'{self.img_label_file}')
                 values = label_table[img_id]
+                problem = image_label_problem(values, self.num_foreground_classes)
+                if problem:
+                    raise ValueError(f'{self.img_label_file}: image {img_id!r}: {problem}')
             else:
                 values = labels_from_mask(
                     read_label_png(osp.join(label_dir, img_id + self.seg_map_suffix)),
                     self.num_foreground_classes)
-            info['img_labels'] = self._multi_hot(values, img_id)
+            info['img_labels'] = self._multi_hot(values)
         self.empty_label_ids = [info['img_id'] for info in data_list
                                 if not info['img_labels'].any()]
         if self.empty_label_ids:
@@ -191,28 +242,17 @@ class WSSSDataset(BaseSegDataset):
                 level=logging.WARNING)
         return data_list
 
-    def _read_label_file(self) -> Dict[str, List[int]]:
-        """Read and validate the JSON label file."""
-        path = self.img_label_file
-        table = read_json_object(path, 'image-level label file')
-        for img_id, values in table.items():
-            if not isinstance(values, list):
-                raise ValueError(
-                    f'{path}: the labels of image {img_id!r} must be a list of class '
-                    f'values, got {values!r}')
+    def _read_label_file(self) -> Dict[str, object]:
+        """Read the JSON label file, refusing keys that are not plain image ids."""
+        table = read_json_object(self.img_label_file, 'image-level label file')
+        for img_id in table:
+            check_plain_name(img_id, f'{self.img_label_file}: key')
         return table
 
-    def _multi_hot(self, values: Sequence[int], img_id: str) -> np.ndarray:
-        """Encode class values 1..C as a float32 multi-hot vector of shape (C,)."""
-        num_classes = self.num_foreground_classes
-        vector = np.zeros(num_classes, dtype=np.float32)
-        for value in values:
-            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                    or not 1 <= value <= num_classes):
-                raise ValueError(
-                    f'image {img_id!r}: class value {value!r} is not in 1..{num_classes}'
-                    f' (labels from {self.img_label_file or "masks"})')
-            vector[value - 1] = 1.0
+    def _multi_hot(self, values: Sequence[int]) -> np.ndarray:
+        """Encode valid class values 1..C as a float32 multi-hot vector of shape (C,)."""
+        vector = np.zeros(self.num_foreground_classes, dtype=np.float32)
+        vector[[int(value) - 1 for value in values]] = 1.0
         return vector
 
     @staticmethod

@@ -5,9 +5,10 @@ from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, load_local_checkpoint,
 from .config import (init_cpu_process_group, launcher_world_size, load_config,
                      resolve_batch_size)
 from .finite import NonFiniteError, check_finite
+from .image_ids import check_plain_name, read_id_list
 from .io import atomic_path, save_json, save_label_png, save_npz, voc_palette
-from .readers import (UnreadableFileError, read_image, read_json_object, read_label_png,
-                      read_npz, read_saliency_map)
+from .readers import (MAX_IMAGE_PIXELS, ImageTooLargeError, UnreadableFileError, read_image,
+                      read_json_object, read_label_png, read_npz, read_saliency_map)
 from .stale_files import remove_stale_temporaries
 from .test_time_options import apply_test_time_options, variant_suffix
 from .affinity_io import load_affinity_scores, save_affinity_scores
@@ -20,5 +21,6 @@ __all__ = [
     'apply_test_time_options', 'variant_suffix', 'load_affinity_scores',
     'save_affinity_scores', 'NonFiniteError', 'check_finite', 'UnreadableFileError',
     'read_image', 'read_json_object', 'read_label_png', 'read_saliency_map', 'remove_stale_temporaries',
-    'CHECKPOINT_SAFE_GLOBALS', 'trust_checkpoints'
+    'CHECKPOINT_SAFE_GLOBALS', 'trust_checkpoints', 'check_plain_name', 'read_id_list',
+    'MAX_IMAGE_PIXELS', 'ImageTooLargeError'
 ]

@@ -7,14 +7,28 @@ from OpenCV, truncated JPEG or PNG, bad CRC, ``BadZipFile``, ``EOFError``,
 :class:`UnreadableFileError` whose message names the file, what it should
 be, the image id when the caller knows it, and the reason; a missing file is
 a ``FileNotFoundError`` with the same details.
+
+Images (and label and saliency maps) are checked before and while they are
+decoded: the size in the header must stay within :data:`MAX_IMAGE_PIXELS`
+(:class:`ImageTooLargeError`, before any pixel memory is allocated), and a
+JPEG whose data does not fill the image its header declares (truncated,
+damaged, zeroed or cut with an end marker appended) is refused on libjpeg's
+"Corrupt JPEG data" or "Premature end of JPEG file" warnings, which decoders
+otherwise only print while filling the missing part with grey.
 """
 import io
 import json
 import os
 import os.path as osp
+import re
+import sys
+import tempfile
+import threading
+import warnings
 import zipfile
 import zlib
-from typing import Any, Dict, Optional, Union
+from contextlib import contextmanager, nullcontext
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import mmcv
@@ -30,9 +44,23 @@ DECODE_ERRORS = (OSError, ValueError, EOFError, SyntaxError, KeyError, zlib.erro
 ZIP_SIGNATURE = b'PK\x03\x04'
 JPEG_START, JPEG_END = b'\xff\xd8', b'\xff\xd9'
 
+MAX_IMAGE_PIXELS = 8192 * 8192
+"""Most pixels (width x height, as the file's header declares them) of an image,
+label map or saliency map the readers decode: 64 megapixels, 8 times the largest
+COCO image, below PIL's decompression-bomb threshold."""
+
+JPEG_DAMAGE = re.compile(r'Corrupt JPEG data[^\n]*|Premature end of JPEG file[^\n]*')
+"""libjpeg's warnings for entropy-coded data that does not fill the image."""
+
+_STDERR_LOCK = threading.Lock()
+
 
 class UnreadableFileError(OSError):
     """A file exists but cannot be decoded as what it should be."""
+
+
+class ImageTooLargeError(UnreadableFileError):
+    """An image's header declares more than :data:`MAX_IMAGE_PIXELS` pixels."""
 
 
 def _what(kind: str, path: PathLike, img_id: Optional[str]) -> str:
@@ -79,17 +107,81 @@ def read_bytes(path: PathLike, kind: str, img_id: Optional[str] = None) -> bytes
     return data
 
 
-def _jpeg_is_truncated(data: bytes) -> bool:
-    """Whether JPEG bytes lack their end: no end-of-image marker and PIL fails."""
-    if data.rstrip(b'\x00\r\n\t ').endswith(JPEG_END):
-        return False
-    # trailing bytes after the marker are legal: only a full decode can tell
+def _check_pixels(data: bytes, kind: str, path: PathLike, img_id: Optional[str]) -> None:
+    """Refuse an image whose header declares more than :data:`MAX_IMAGE_PIXELS` pixels.
+
+    Only the header is parsed (PIL opens lazily), so nothing is allocated for
+    the pixels; files PIL cannot identify are left to the decoder.
+
+    Raises:
+        ImageTooLargeError: naming the file, its size and the limit.
+    """
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as error:
+        # PIL refuses sizes far over its own limit before telling them
+        pixels = re.search(r'\((\d+) pixels\)', str(error))
+        declared = f'{pixels.group(1)} pixels' if pixels else f'too many pixels ({error})'
+        raise ImageTooLargeError(
+            f'cannot read {_what(kind, path, img_id)}: its header declares {declared}, over '
+            f'the limit of {MAX_IMAGE_PIXELS} pixels') from error
     except DECODE_ERRORS:
-        return True
-    return False
+        return
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageTooLargeError(
+            f'cannot read {_what(kind, path, img_id)}: its header declares {width}x{height} = '
+            f'{width * height} pixels, over the limit of {MAX_IMAGE_PIXELS} pixels')
+
+
+@contextmanager
+def _libjpeg_warnings() -> Iterator[List[str]]:
+    """Collect libjpeg's damage warnings, which it writes to file descriptor 2.
+
+    Yields:
+        A list that holds, after the block, the damage warnings printed in it;
+        anything else written to the descriptor meanwhile is passed on.
+    """
+    warnings_found: List[str] = []
+    with _STDERR_LOCK, tempfile.TemporaryFile() as capture:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield warnings_found
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode(errors='replace')
+            warnings_found += JPEG_DAMAGE.findall(text)
+            rest = JPEG_DAMAGE.sub('', text).strip()
+            if rest:
+                sys.stderr.write(rest + '\n')
+
+
+def _jpeg_damage(messages: List[str], data: bytes) -> Optional[str]:
+    """The reason to refuse a JPEG from libjpeg's warnings, or None."""
+    if not messages:
+        return None
+    kind = ('truncated JPEG' if any('premature end' in m.lower() for m in messages)
+            else 'corrupt JPEG')
+    return f'{kind} ({len(data)} bytes; libjpeg: {"; ".join(dict.fromkeys(messages))})'
+
+
+def _check_jpeg(data: bytes, kind: str, path: PathLike, img_id: Optional[str]) -> None:
+    """Decode JPEG bytes with OpenCV's libjpeg to refuse damaged data (PIL stays silent).
+
+    Raises:
+        UnreadableFileError: libjpeg warned of corrupt or missing data.
+    """
+    with _libjpeg_warnings() as messages:
+        cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    reason = _jpeg_damage(messages, data)
+    if reason:
+        raise UnreadableFileError(f'cannot read {_what(kind, path, img_id)}: {reason}')
 
 
 def read_image(path: PathLike,
@@ -99,8 +191,10 @@ def read_image(path: PathLike,
                backend: str = 'cv2') -> np.ndarray:
     """Decode an image file exactly as ``mmcv.imread`` would, or name the file.
 
-    A JPEG without its end-of-image marker that PIL cannot fully decode is
-    refused (OpenCV silently fills the missing part with grey).
+    An image over :data:`MAX_IMAGE_PIXELS` is refused before it is decoded; a
+    JPEG that libjpeg decodes with "Corrupt JPEG data" or "Premature end of
+    JPEG file" warnings (OpenCV would silently fill the missing part with
+    grey) is refused too.
 
     Args:
         path: Image file.
@@ -114,28 +208,41 @@ def read_image(path: PathLike,
 
     Raises:
         FileNotFoundError: the file does not exist.
-        UnreadableFileError: the file is empty, truncated or not an image.
+        ImageTooLargeError: the header declares more than :data:`MAX_IMAGE_PIXELS`.
+        UnreadableFileError: the file is empty, truncated, corrupt or not an image.
     """
     data = read_bytes(path, 'image', img_id)
+    _check_pixels(data, 'image', path, img_id)
+    is_jpeg = data.startswith(JPEG_START)
+    if is_jpeg and backend != 'cv2':
+        _check_jpeg(data, 'image', path, img_id)
     detail = ''
-    try:
-        image = mmcv.imfrombytes(data, flag=color_type, channel_order=channel_order,
-                                 backend=backend)
-    except DECODE_ERRORS as error:
-        image, detail = None, f' ({_describe(error)})'
-    reason = None
-    if data.startswith(JPEG_START) and _jpeg_is_truncated(data):
-        reason = f'truncated JPEG ({len(data)} bytes, no end-of-image marker)'
-    elif image is None or image.size == 0:
-        reason = f'not a decodable image ({len(data)} bytes){detail}'
+    with _libjpeg_warnings() if is_jpeg and backend == 'cv2' else nullcontext([]) as messages:
+        try:
+            image = mmcv.imfrombytes(data, flag=color_type, channel_order=channel_order,
+                                     backend=backend)
+        except DECODE_ERRORS as error:
+            image, detail = None, f' ({_describe(error)})'
+    reason = _jpeg_damage(messages, data) if is_jpeg else None
+    if not reason and (image is None or image.size == 0):
+        reason = (f'truncated JPEG ({len(data)} bytes, no end-of-image marker){detail}'
+                  if is_jpeg and not data.rstrip(b'\x00\r\n\t ').endswith(JPEG_END)
+                  else f'not a decodable image ({len(data)} bytes){detail}')
     if reason:
         raise UnreadableFileError(f'cannot read {_what("image", path, img_id)}: {reason}')
     return image
 
 
 def _read_pil(path: PathLike, kind: str, img_id: Optional[str]) -> np.ndarray:
-    """Fully decode a file with PIL into an array of its raw values."""
+    """Fully decode a file with PIL into an array of its raw values.
+
+    The size is checked against :data:`MAX_IMAGE_PIXELS` first, and JPEG data
+    with :func:`_check_jpeg`.
+    """
     data = read_bytes(path, kind, img_id)
+    _check_pixels(data, kind, path, img_id)
+    if data.startswith(JPEG_START):
+        _check_jpeg(data, kind, path, img_id)
     try:
         with Image.open(io.BytesIO(data)) as image:
             return np.array(image)
@@ -156,6 +263,7 @@ def read_label_png(path: PathLike, img_id: Optional[str] = None) -> np.ndarray:
 
     Raises:
         FileNotFoundError: the file does not exist.
+        ImageTooLargeError: the header declares more than :data:`MAX_IMAGE_PIXELS`.
         UnreadableFileError: the file is empty, truncated, corrupt, or not a
             single-channel 8-bit map.
     """
@@ -179,7 +287,8 @@ def read_saliency_map(path: PathLike, img_id: Optional[str] = None) -> np.ndarra
 
     Raises:
         FileNotFoundError: the file does not exist.
-        UnreadableFileError: the file is empty, truncated or not an image.
+        ImageTooLargeError: the header declares more than :data:`MAX_IMAGE_PIXELS`.
+        UnreadableFileError: the file is empty, truncated, corrupt or not an image.
     """
     saliency = _read_pil(path, 'saliency map', img_id).astype(np.float32)
     return saliency.mean(axis=2) if saliency.ndim == 3 else saliency
@@ -214,6 +323,16 @@ def read_npz(path: PathLike, img_id: Optional[str] = None,
                                   f'{_describe(error)}') from error
 
 
+def _unique_keys(pairs: Sequence[Tuple[str, Any]]) -> Dict[str, Any]:
+    """``json`` object hook refusing a key that appears twice in one object."""
+    data: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise ValueError(f'key {key!r} appears twice in one object')
+        data[key] = value
+    return data
+
+
 def read_json_object(path: PathLike, kind: str = 'JSON file') -> Dict[str, Any]:
     """A JSON object (dict) from a file, naming the file on failure.
 
@@ -223,13 +342,14 @@ def read_json_object(path: PathLike, kind: str = 'JSON file') -> Dict[str, Any]:
 
     Raises:
         FileNotFoundError: there is no such file.
-        ValueError: it cannot be read or parsed, or holds no JSON object.
+        ValueError: it cannot be read or parsed, holds no JSON object, or an
+            object of it repeats a key (``json`` would keep the last value).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{kind} not found: {path}')
     try:
         with open(path) as file:
-            data = json.load(file)
+            data = json.load(file, object_pairs_hook=_unique_keys)
     except (OSError, ValueError) as error:
         raise ValueError(f'cannot read {kind} {path}: {error}') from error
     if not isinstance(data, dict):

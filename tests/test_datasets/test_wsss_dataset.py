@@ -106,8 +106,8 @@ def test_bad_class_value_and_missing_split(demo_root: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize('entry, message', [
-    (3, r"image_labels.json: the labels of image 'train_00002' must be a list"),
-    ([True], r"train_00002.*True.*not in 1\.\.6"),
+    (3, r"image_labels.json: image 'train_00002': the labels must be a list"),
+    ([True], r"image_labels.json: image 'train_00002': class values \[True\] not in 1\.\.6"),
     (['2'], r"train_00002.*'2'.*not in 1\.\.6"),
     ([2.0], r"train_00002.*2\.0.*not in 1\.\.6"),
 ])
@@ -157,3 +157,43 @@ def test_stage_outputs_are_not_joined_with_data_root(demo_root, tmp_path) -> Non
     assert info['cam_path'] == f'work_dirs/x/cams/{info["img_id"]}.npz'
     assert info['affinity_path'] == str(tmp_path / f'{info["img_id"]}.npz')
     assert info['img_path'].startswith(str(demo_root))
+
+
+def _split(tmp_path: Path, lines) -> Path:
+    path = tmp_path / 'split.txt'
+    path.write_text(''.join(line + '\n' for line in lines))
+    return path
+
+
+@pytest.mark.parametrize('line, message', [
+    ('../JPEGImages/{0}', r"line 4: '\.\./JPEGImages/{0}' is not a plain file name "
+                          r'\(contains a path separator\)'),
+    ('{root}/JPEGImages/{0}', r"line 4: '{root}/JPEGImages/{0}' is not a plain file name "
+                              r'\(absolute path\)'),
+    ('', r"line 4: '' is not a plain file name \(empty\)"),
+    ('{1}', r"line 4: id '{1}' repeats line 2"),
+])
+def test_split_ids_are_distinct_plain_names(demo_root: Path, tmp_path: Path, line: str,
+                                            message: str) -> None:
+    """Each of these lines names an existing image: only the id itself is refused."""
+    ids = (demo_root / 'ImageSets/Segmentation/train.txt').read_text().split()
+    line = line.format(*ids, root=demo_root)
+    split = _split(tmp_path, ids[:3] + [line, ids[3]])
+    with pytest.raises(ValueError, match=f'^{split}, ' + message.format(*ids, root=demo_root)):
+        _dataset(demo_root, ann_file=str(split))
+    assert len(_dataset(demo_root, ann_file=str(_split(tmp_path, ids[:4])))) == 4
+
+
+@pytest.mark.parametrize('text, message', [
+    ('{{"../x": [1], {entries}}}', r"image_labels.json: key: '\.\./x' is not a plain file name"),
+    ('{{"{0}": [2], {entries}}}', r"image_labels.json: key '{0}' appears twice in one object"),
+])
+def test_label_file_keys_are_distinct_plain_names(demo_root: Path, tmp_path: Path, text: str,
+                                                  message: str) -> None:
+    labels = json.loads((demo_root / 'image_labels.json').read_text())
+    first = next(iter(labels))
+    entries = json.dumps(labels)[1:-1]
+    label_file = tmp_path / 'image_labels.json'
+    label_file.write_text(text.format(first, entries=entries))
+    with pytest.raises(ValueError, match=message.format(first)):
+        _dataset(demo_root, img_label_file=str(label_file))

@@ -355,6 +355,17 @@ def test_read_mxnet_params_errors(tmp_path):
         read_mxnet_params(tmp_path / 'missing.params')
 
 
+def test_read_mxnet_params_huge_dims_name_the_file(tmp_path):
+    """Dims (2**62, 3): their byte count overflows int64; refused naming the file."""
+    header = struct.pack('<QQQ', 0x112, 0, 1) + struct.pack('<Ii', 0xF993FAC9, 0)
+    header += struct.pack('<i2q', 2, 2**62, 3) + struct.pack('<iii', 1, 0, 0)  # float32
+    path = tmp_path / 'huge.params'
+    path.write_bytes(header + bytes(16))
+    with pytest.raises(ValueError, match=r'huge.params: not a valid MXNet NDArray file '
+                                         rf'\(truncated, {2**62 * 3 * 4} more bytes expected'):
+        read_mxnet_params(path)
+
+
 def test_convert_mxnet_params_representative_keys():
     names = {
         'arg:conv1a_weight': 'conv1a.weight',

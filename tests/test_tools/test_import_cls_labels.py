@@ -39,6 +39,19 @@ def test_bad_inputs(tmp_path: Path) -> None:
         cls_labels_to_image_labels({'a': np.full(20, 0.5)})
 
 
+@pytest.mark.parametrize('table, message', [
+    ({'../../evil': psa_vector(1)},
+     r"x.npy: key: '\.\./\.\./evil' is not a plain file name \(contains a path separator\)"),
+    ({'/tmp/evil': psa_vector(1)}, r"x.npy: key: '/tmp/evil' is not a plain file name"),
+    ({'': psa_vector(1)}, r"x.npy: key: '' is not a plain file name \(empty\)"),
+    ({'2007_000032': psa_vector(1), 2007000032: psa_vector(2)},
+     r"x.npy: keys '2007_000032' and 2007000032 both give the image id '2007_000032'"),
+])
+def test_keys_must_be_distinct_plain_ids(table, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        cls_labels_to_image_labels(table, 'x.npy')
+
+
 def test_tool_needs_allow_pickle(tmp_path: Path) -> None:
     """Without --allow-pickle nothing is unpickled or written (the README test runs
     the tool with it)."""

@@ -179,3 +179,71 @@ def test_prepare_coco_rejects_other_categories(tmp_path: Path) -> None:
                                     categories=[dict(id=1, name='person')])))
     with pytest.raises(ValueError, match='instances.json: categories .* not the 80'):
         prepare_coco(str(path), str(tmp_path / 'out'), progress=False)
+
+
+def _edited_annotations(tmp_path: Path, edit) -> Path:
+    """The annotations of ``write_annotations`` changed by ``edit(data)``."""
+    path = tmp_path / 'instances_train2014.json'
+    write_annotations(path)
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize('file_name, reason', [
+    ('{outside}/x.jpg', 'absolute path'),
+    ('../../x.jpg', 'contains a path separator'),
+    ('', 'empty'),
+])
+def test_prepare_coco_refuses_file_names_outside_the_mask_folder(tmp_path: Path, file_name,
+                                                                 reason: str) -> None:
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    file_name = file_name.format(outside=outside)
+    path = _edited_annotations(
+        tmp_path, lambda data: data['images'][0].update(file_name=file_name))
+    root = tmp_path / 'coco2014'
+    with pytest.raises(ValueError, match=rf'instances_train2014.json: images\[0\].file_name: '
+                                         rf'.* is not a plain file name \({reason}\)'):
+        prepare_coco(str(path), str(root), progress=False)
+    # refused before anything is written, inside or outside the root
+    assert not root.exists() and list(outside.iterdir()) == []
+    assert not (tmp_path / 'x.png').exists()
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('file_name', 'COCO_train2014_000000000009.jpg',
+     r"images\[1\].file_name 'COCO_train2014_000000000009.jpg' gives the mask name "
+     r"'COCO_train2014_000000000009' of images\[0\]"),
+    ('file_name', 'COCO_train2014_000000000009.png',
+     r"images\[1\].file_name 'COCO_train2014_000000000009.png' gives the mask name "),
+    ('id', 9, r"images\[1\].id 9 gives the image id 9 of images\[0\]"),
+])
+def test_prepare_coco_refuses_repeated_images(tmp_path: Path, key: str, value,
+                                              message: str) -> None:
+    path = _edited_annotations(tmp_path, lambda data: data['images'][1].update({key: value}))
+    root = tmp_path / 'coco2014'
+    with pytest.raises(ValueError, match='instances_train2014.json: ' + message):
+        prepare_coco(str(path), str(root), progress=False)
+    assert not root.exists()
+
+
+@pytest.mark.parametrize('edit, message', [
+    (lambda data: data['annotations'][1].update(category_id=999),
+     r"annotations\[1\] \(id 2\): category_id 999 is not one of the 80 COCO categories"),
+    (lambda data: data['images'][2].update(height=200000, width=200000),
+     r'images\[2\] \(COCO_train2014_000000000030.jpg\): 200000x200000 = 40000000000 '
+     r'pixels, over the limit of 67108864 pixels'),
+    (lambda data: data['images'][0].update(height=0),
+     r'images\[0\] \(COCO_train2014_000000000009.jpg\): height and width must be positive '
+     'integers'),
+    (lambda data: data['annotations'][0].update(segmentation=[[2, 1, 6, 1, 6]]),
+     r'annotation 1 of image 9: polygon 0 is not a flat list of x, y numbers'),
+    (lambda data: data['annotations'][0].update(segmentation=[[2, 1, 6, 'a', 6, 4]]),
+     r'annotation 1 of image 9: polygon 0 is not a flat list of x, y numbers'),
+])
+def test_prepare_coco_bad_entries_are_named(tmp_path: Path, edit, message: str) -> None:
+    path = _edited_annotations(tmp_path, edit)
+    with pytest.raises(ValueError, match=f'{path}: {message}'):
+        prepare_coco(str(path), str(tmp_path / 'coco2014'), progress=False)

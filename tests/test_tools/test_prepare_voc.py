@@ -110,3 +110,36 @@ def test_prepare_voc_aug_errors(voc_sbd) -> None:
     (voc / 'JPEGImages/2008_000002.jpg').unlink()
     with pytest.raises(FileNotFoundError, match='2008_000002.jpg'):
         prepare_voc_aug(str(voc), str(sbd), progress=False)
+
+
+@pytest.mark.parametrize('bad_id, reason', [
+    ('{outside}/evil', 'absolute path'),
+    ('../../../../x', 'contains a path separator'),
+])
+def test_prepare_voc_aug_refuses_ids_outside_the_folders(voc_sbd, tmp_path: Path, bad_id: str,
+                                                         reason: str) -> None:
+    voc, sbd = voc_sbd
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    bad_id = bad_id.format(outside=outside)
+    # the image and SBD mask an absolute id names exist: only the id is wrong
+    Image.fromarray(np.zeros((6, 8, 3), np.uint8)).save(outside / 'evil.jpg')
+    write_sbd_mat(outside / 'evil.mat', sbd_mask(1))
+    with open(sbd / 'train.txt', 'a') as file:
+        file.write(bad_id + '\n')
+    with pytest.raises(ValueError, match=rf"train.txt, line 4: '{bad_id}' is not a plain "
+                                         rf'file name \({reason}\)'):
+        prepare_voc_aug(str(voc), str(sbd), progress=False)
+    # refused before anything is written
+    assert not (voc / 'SegmentationClassAug').exists()
+    assert not (voc / 'ImageSets/Segmentation/train_aug.txt').exists()
+    assert sorted(p.name for p in outside.iterdir()) == ['evil.jpg', 'evil.mat']
+
+
+def test_prepare_voc_aug_refuses_repeated_ids(voc_sbd) -> None:
+    voc, sbd = voc_sbd
+    with open(voc / 'ImageSets/Segmentation/val.txt', 'a') as file:
+        file.write('2008_000005\n')
+    with pytest.raises(ValueError, match=r"val.txt, line 3: id '2008_000005' repeats line 1"):
+        prepare_voc_aug(str(voc), str(sbd), progress=False)
+    assert not (voc / 'SegmentationClassAug').exists()

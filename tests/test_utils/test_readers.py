@@ -1,5 +1,7 @@
 """Every reader names the file and the image id for every way a file can be broken."""
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import cv2
@@ -7,8 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmwsss.utils import (UnreadableFileError, read_image, read_json_object, read_label_png,
-                          read_npz, read_saliency_map, save_json, save_label_png, save_npz)
+from mmwsss.utils import (MAX_IMAGE_PIXELS, ImageTooLargeError, UnreadableFileError,
+                          read_image, read_json_object, read_label_png, read_npz,
+                          read_saliency_map, save_json, save_label_png, save_npz)
 
 
 def _jpeg(path: Path) -> bytes:
@@ -110,3 +113,69 @@ def test_read_json_object_round_trip_and_named_failures(tmp_path: Path) -> None:
     path.write_text('[1, 2]')
     with pytest.raises(ValueError, match=f'done marker {path} must hold a JSON object'):
         read_json_object(path, 'done marker')
+    path.write_text('{"a": {"x": 1, "x": 2}}')
+    with pytest.raises(ValueError, match=f"cannot read labels {path}: key 'x' appears twice"):
+        read_json_object(path, 'labels')
+
+
+def _with_jpeg_size(data: bytes, height: int, width: int) -> bytes:
+    """JPEG bytes whose baseline frame header declares another size."""
+    at = data.index(b'\xff\xc0') + 5  # marker, length, precision, then height, width
+    return data[:at] + struct.pack('>HH', height, width) + data[at + 4:]
+
+
+def _with_png_size(data: bytes, height: int, width: int) -> bytes:
+    """PNG bytes whose IHDR chunk (with a valid CRC) declares another size."""
+    at = data.index(b'IHDR')
+    body = b'IHDR' + struct.pack('>II', width, height) + data[at + 12:at + 17]
+    return data[:at] + body + struct.pack('>I', zlib.crc32(body)) + data[at + 21:]
+
+
+def test_jpeg_whose_data_does_not_fill_its_header_is_refused(tmp_path: Path) -> None:
+    """Header and data disagree: OpenCV and PIL would fill the missing part with grey."""
+    data = _jpeg(tmp_path / 'good.jpg')
+    third = len(data) // 3
+    cases = dict(
+        bigger_header=_with_jpeg_size(data, 400, 480),
+        zeroed_middle=data[:third] + bytes(third) + data[2 * third:],
+        cut_with_end_marker=data[:2 * third] + b'\xff\xd9')
+    reason = '(truncated|corrupt) JPEG'
+
+    grey = cv2.imencode('.jpg', cv2.cvtColor(cv2.imread(str(tmp_path / 'good.jpg')),
+                                             cv2.COLOR_BGR2GRAY))[1].tobytes()
+    for name, content in cases.items():
+        path = tmp_path / f'{name}.jpg'
+        path.write_bytes(content)
+        with pytest.raises(UnreadableFileError, match=f"image 'a': {path}: {reason}.*libjpeg"):
+            read_image(path, 'a')
+        with pytest.raises(UnreadableFileError, match=f"image 'a': {path}: {reason}"):
+            read_image(path, 'a', backend='pillow')
+    (tmp_path / 'saliency.jpg').write_bytes(grey[:len(grey) * 2 // 3] + b'\xff\xd9')
+    with pytest.raises(UnreadableFileError, match=f"saliency map of image 'a': .*: {reason}"):
+        read_saliency_map(tmp_path / 'saliency.jpg', 'a')
+    (tmp_path / 'saliency.jpg').write_bytes(grey)
+    assert read_saliency_map(tmp_path / 'saliency.jpg').shape == (40, 48)
+
+
+def test_pixel_limit_is_checked_before_decoding(tmp_path: Path) -> None:
+    """A header declaring 20000 x 20000 pixels (1.2 GB as BGR) is refused from the header."""
+    assert MAX_IMAGE_PIXELS == 8192 * 8192
+    jpeg = _with_jpeg_size(_jpeg(tmp_path / 'good.jpg'), 20000, 20000)
+    png = _png(tmp_path / 'good.png')
+    (tmp_path / 'big.jpg').write_bytes(jpeg)
+    with pytest.raises(ImageTooLargeError, match=f"image 'a': {tmp_path}/big.jpg: its header "
+                                                 'declares 400000000 pixels, over the limit '
+                                                 'of 67108864 pixels'):
+        read_image(tmp_path / 'big.jpg', 'a')
+    for height, width, message in ((20000, 20000, '400000000 pixels, over the limit of '
+                                                  '67108864 pixels'),
+                                   (9000, 9000, '9000x9000 = 81000000 pixels, over the '
+                                                'limit')):
+        path = tmp_path / f'big_{height}.png'
+        path.write_bytes(_with_png_size(png, height, width))
+        for reader, kind in ((read_label_png, 'label map'), (read_saliency_map, 'saliency map'),
+                             (read_image, 'image')):
+            with pytest.raises(ImageTooLargeError, match=f'{kind}.*{path}: its header declares '
+                                                         f'{message}'):
+                reader(path, 'a')
+    assert issubclass(ImageTooLargeError, UnreadableFileError)

@@ -2,11 +2,11 @@
 from .cls_labels import cls_labels_to_image_labels, read_cls_labels_npy
 from .coco_semantic import (COCO_CATEGORY_IDS, coco_image_labels, coco_semantic_mask,
                             decode_coco_rle, fill_polygon, prepare_coco)
-from .voc_aug import (TRAIN_AUG_SIZE, prepare_voc_aug, read_id_list, read_sbd_mask,
+from .voc_aug import (TRAIN_AUG_SIZE, prepare_voc_aug, read_sbd_mask,
                       train_aug_ids)
 
 __all__ = [
     'cls_labels_to_image_labels', 'read_cls_labels_npy', 'COCO_CATEGORY_IDS',
     'coco_image_labels', 'coco_semantic_mask', 'decode_coco_rle', 'fill_polygon', 'prepare_coco',
-    'TRAIN_AUG_SIZE', 'prepare_voc_aug', 'read_id_list', 'read_sbd_mask', 'train_aug_ids'
+    'TRAIN_AUG_SIZE', 'prepare_voc_aug', 'read_sbd_mask', 'train_aug_ids'
 ]

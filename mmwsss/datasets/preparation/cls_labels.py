@@ -11,6 +11,8 @@ from typing import Dict, List, Mapping
 
 import numpy as np
 
+from mmwsss.utils import check_plain_name
+
 
 def read_cls_labels_npy(path: str) -> Dict[object, np.ndarray]:
     """Unpickle an official ``cls_labels.npy`` file.
@@ -58,12 +60,20 @@ def cls_labels_to_image_labels(table: Mapping[object, np.ndarray], path: str = '
         Ids (sorted) -> sorted class values 1..C (entry i of a vector is value i + 1).
 
     Raises:
-        ValueError: vectors of different lengths, or entries other than 0 / 1.
+        ValueError: vectors of different lengths, entries other than 0 / 1, a
+            key that is not a plain file name (with a path separator, ``..``,
+            ...) or two keys giving one id (``'2007_000032'`` and
+            ``2007000032``).
     """
     labels: Dict[str, List[int]] = {}
+    keys: Dict[str, object] = {}
     length = None
     for key, vector in table.items():
-        img_id = _image_id(key, path)
+        img_id = check_plain_name(_image_id(key, path), f'{path}: key')
+        if img_id in keys:
+            raise ValueError(f'{path}: keys {keys[img_id]!r} and {key!r} both give the '
+                             f'image id {img_id!r}')
+        keys[img_id] = key
         vector = np.asarray(vector, dtype=np.float64).reshape(-1)
         if length is None:
             length = vector.size

@@ -16,7 +16,9 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from mmwsss.utils import read_json_object, save_json, save_label_png
+from mmwsss.utils import check_plain_name, read_json_object, save_json, save_label_png
+from mmwsss.utils.image_ids import repeated_names
+from mmwsss.utils.readers import MAX_IMAGE_PIXELS
 
 from .voc_aug import save_lines
 
@@ -117,11 +119,21 @@ def fill_polygon(mask: np.ndarray, polygon: Sequence[float]) -> None:
     mask[first:last][inside] = 1
 
 
+def _is_number(value: Any) -> bool:
+    """Whether a JSON value is a finite number (not a boolean)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and bool(np.isfinite(value)))
+
+
 def _instance_mask(segmentation: Any, height: int, width: int, where: str) -> np.ndarray:
     """Binary mask (H, W) of one annotation's polygons (their union) or RLE."""
     if isinstance(segmentation, list):
         mask = np.zeros((height, width), dtype=np.uint8)
-        for polygon in segmentation:
+        for index, polygon in enumerate(segmentation):
+            if not (isinstance(polygon, list) and len(polygon) % 2 == 0
+                    and all(_is_number(value) for value in polygon)):
+                raise ValueError(f'{where}: polygon {index} is not a flat list of x, y '
+                                 f'numbers: {str(polygon)[:80]}')
             fill_polygon(mask, polygon)
         return mask
     if isinstance(segmentation, dict) and 'counts' in segmentation:
@@ -134,7 +146,8 @@ def _instance_mask(segmentation: Any, height: int, width: int, where: str) -> np
 
 
 def coco_semantic_mask(height: int, width: int, annotations: Sequence[Mapping[str, Any]],
-                       category_to_label: Mapping[int, int]) -> np.ndarray:
+                       category_to_label: Mapping[int, int], source: str = 'annotations'
+                       ) -> np.ndarray:
     """Paint the instances of one image into a class-index mask.
 
     Instances are painted from the largest ``area`` to the smallest, so where
@@ -146,13 +159,19 @@ def coco_semantic_mask(height: int, width: int, annotations: Sequence[Mapping[st
         annotations: The image's entries of ``annotations`` (``segmentation``,
             ``category_id``, ``area``, ``id``).
         category_to_label: COCO category id -> label value 1..80.
+        source: The annotation file, for messages.
 
     Returns:
         uint8 array (height, width), 0 = background.
+
+    Raises:
+        ValueError: naming ``source`` and the annotation, for a polygon that
+            is not a flat list of numbers, an RLE of another size, or
+            neither.
     """
     mask = np.zeros((height, width), dtype=np.uint8)
     for ann in sorted(annotations, key=lambda a: -float(a.get('area', 0))):
-        where = f'annotation {ann.get("id")} of image {ann.get("image_id")}'
+        where = f'{source}: annotation {ann.get("id")} of image {ann.get("image_id")}'
         mask[_instance_mask(ann['segmentation'], height, width, where) > 0] = \
             category_to_label[ann['category_id']]
     return mask
@@ -164,12 +183,77 @@ def coco_image_labels(annotations: Sequence[Mapping[str, Any]],
     return sorted({category_to_label[ann['category_id']] for ann in annotations})
 
 
-def _write_mask(job: Tuple[str, int, int, List[dict], Dict[int, int]]) -> None:
+def _write_mask(job: Tuple[str, int, int, List[dict], Dict[int, int], str]) -> None:
     """Worker: write one image's mask (skipped when it exists)."""
-    path, height, width, annotations, category_to_label = job
+    path, height, width, annotations, category_to_label, source = job
     if not osp.isfile(path):
-        save_label_png(coco_semantic_mask(height, width, annotations, category_to_label),
-                       path)
+        save_label_png(coco_semantic_mask(height, width, annotations, category_to_label,
+                                          source), path)
+
+
+def _checked_images(images: Any, source: str) -> List[dict]:
+    """The ``images`` entries, refusing what would write outside the mask folder.
+
+    Args:
+        images: The file's ``images`` list.
+        source: The annotation file, for messages.
+
+    Returns:
+        The entries, sorted by file name.
+
+    Raises:
+        ValueError: naming ``source`` and the entry (``images[3].file_name``)
+            when a file name is not a plain file name or repeats another's
+            stem (both would write one mask), an image id is not an integer
+            or repeats, or a size is not a positive integer or exceeds the
+            pixel limit (:data:`mmwsss.utils.readers.MAX_IMAGE_PIXELS`).
+    """
+    if not isinstance(images, list) or not all(isinstance(i, dict) for i in images):
+        raise ValueError(f'{source}: "images" must be a list of objects')
+    for index, image in enumerate(images):
+        where = f'{source}: images[{index}]'
+        check_plain_name(image.get('file_name'), f'{where}.file_name')
+        if not isinstance(image.get('id'), int):
+            raise ValueError(f'{where} ({image["file_name"]}): id must be an integer, got '
+                             f'{image.get("id")!r}')
+        height, width = image.get('height'), image.get('width')
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                   for v in (height, width)):
+            raise ValueError(f'{where} ({image["file_name"]}): height and width must be '
+                             f'positive integers, got {height!r} x {width!r}')
+        if height * width > MAX_IMAGE_PIXELS:
+            raise ValueError(f'{where} ({image["file_name"]}): {width}x{height} = '
+                             f'{height * width} pixels, over the limit of '
+                             f'{MAX_IMAGE_PIXELS} pixels')
+    for key, name_of in (('file_name', lambda image: osp.splitext(image['file_name'])[0]),
+                         ('id', lambda image: image['id'])):
+        repeats = repeated_names((name_of(image), index) for index, image in enumerate(images))
+        if repeats:
+            name, index, first = repeats[0]
+            what = 'the image id' if key == 'id' else 'the mask name'
+            raise ValueError(f'{source}: images[{index}].{key} {images[index].get(key)!r} '
+                             f'gives {what} {name!r} of images[{first}] '
+                             f'({len(repeats)} repeats)')
+    return sorted(images, key=lambda image: image['file_name'])
+
+
+def _check_annotations(annotations: Any, category_to_label: Mapping[int, int],
+                       source: str) -> None:
+    """Refuse annotations that are not objects or name an unknown category.
+
+    Raises:
+        ValueError: naming ``source`` and the entry (``annotations[5]``).
+    """
+    if not isinstance(annotations, list):
+        raise ValueError(f'{source}: "annotations" must be a list')
+    for index, ann in enumerate(annotations):
+        where = f'{source}: annotations[{index}]'
+        if not isinstance(ann, dict) or 'segmentation' not in ann or 'image_id' not in ann:
+            raise ValueError(f'{where}: not an object with "image_id" and "segmentation"')
+        if ann.get('category_id') not in category_to_label:
+            raise ValueError(f'{where} (id {ann.get("id")}): category_id '
+                             f'{ann.get("category_id")!r} is not one of the 80 COCO '
+                             'categories')
 
 
 def prepare_coco(annotation_file: str, out_root: str, split: str = 'train2014',
@@ -214,10 +298,11 @@ def prepare_coco(annotation_file: str, out_root: str, split: str = 'train2014',
         raise ValueError(f'{annotation_file}: categories {category_ids} are not the 80 '
                          'COCO categories')
     category_to_label = {cat: index + 1 for index, cat in enumerate(COCO_CATEGORY_IDS)}
+    images = _checked_images(data['images'], annotation_file)
+    _check_annotations(data['annotations'], category_to_label, annotation_file)
     per_image: Dict[int, List[dict]] = {}
     for ann in data['annotations']:
         per_image.setdefault(ann['image_id'], []).append(ann)
-    images = sorted(data['images'], key=lambda image: image['file_name'])
     mask_dir = osp.join(out_root, 'SegmentationClass', split)
     os.makedirs(mask_dir, exist_ok=True)
     jobs, labels = [], {}
@@ -228,7 +313,7 @@ def prepare_coco(annotation_file: str, out_root: str, split: str = 'train2014',
         stem = osp.splitext(image['file_name'])[0]
         labels[stem] = coco_image_labels(annotations, category_to_label)
         jobs.append((osp.join(mask_dir, stem + '.png'), image['height'], image['width'],
-                     annotations, category_to_label))
+                     annotations, category_to_label, annotation_file))
     if workers > 1:
         with Pool(workers) as pool:
             for _ in tqdm(pool.imap_unordered(_write_mask, jobs, chunksize=16),

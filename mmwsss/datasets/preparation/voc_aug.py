@@ -15,25 +15,13 @@ import numpy as np
 import scipy.io
 from tqdm import tqdm
 
-from mmwsss.utils import atomic_path, read_label_png, save_label_png
+from mmwsss.utils import atomic_path, read_id_list, read_label_png, save_label_png
 
 
 TRAIN_AUG_SIZE = 10582
 """Number of ``train_aug`` ids on the official VOC 2012 and SBD releases."""
 OFFICIAL_SPLIT_SIZES = dict(sbd_train=8498, sbd_val=2857, voc_train=1464, voc_val=1449)
 NUM_VOC_CLASSES = 21
-
-
-def read_id_list(path: str) -> List[str]:
-    """Read a split file with one image id per line (blank lines skipped).
-
-    Raises:
-        FileNotFoundError: ``path`` does not exist.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'split file not found: {path}')
-    with open(path) as file:
-        return [line.split()[0] for line in file if line.strip()]
 
 
 def read_sbd_mask(path: str) -> np.ndarray:
@@ -94,6 +82,9 @@ def prepare_voc_aug(voc_root: str, sbd_root: str, progress: bool = True) -> Dict
 
     Raises:
         FileNotFoundError: an input folder, split, image or annotation is missing.
+        ValueError: a split lists an id that is not a plain file name (with a
+            path separator, ``..``, ...) or lists an id twice; nothing is
+            written then.
         RuntimeError: the final count check fails.
     """
     for folder in (voc_root, sbd_root):

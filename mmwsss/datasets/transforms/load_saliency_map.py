@@ -14,8 +14,9 @@ class LoadSaliencyMap(BaseTransform):
     over channels) and registered in ``results['seg_fields']``, so MMSeg's
     transforms that iterate ``seg_fields`` (crop, pad) move it with the image.
 
-    A missing, zero-byte, truncated or corrupt file raises an error naming
-    the path and the image id (``results['img_id']``).
+    A missing, zero-byte, truncated or corrupt file (a JPEG included) or one
+    whose header declares more than ``mmwsss.utils.MAX_IMAGE_PIXELS`` pixels
+    raises an error naming the path and the image id (``results['img_id']``).
 
     Required keys: ``saliency_path``, ``img_shape`` (after ``LoadWSSSImage``).
     Added keys: ``gt_saliency``; modified: ``seg_fields``.

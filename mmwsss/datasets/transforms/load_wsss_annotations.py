@@ -12,8 +12,9 @@ class LoadWSSSAnnotations(LoadAnnotations):
     Reads the raw class values of ``results['seg_map_path']`` (palette or
     8-bit grey PNG, the values MMSeg's pillow backend gives) into
     ``results['gt_seg_map']``. A missing, zero-byte, truncated or corrupt
-    file raises an error naming the path and the image id
-    (``results['img_id']``). The values are used as written: WSSS datasets
+    file, a map that is not 8-bit, or one whose header declares more than
+    ``mmwsss.utils.MAX_IMAGE_PIXELS`` pixels raises an error naming the path
+    and the image id (``results['img_id']``). The values are used as written: WSSS datasets
     neither reduce the zero label nor remap labels, and asking for either
     is an error.
 

@@ -15,8 +15,10 @@ class LoadWSSSImage(LoadImageFromFile):
     Decodes exactly as ``LoadImageFromFile`` (same backend and flags) but a
     missing, zero-byte, truncated or undecodable file raises an error naming
     the path and the image id (``results['img_id']``, set by ``WSSSDataset``)
-    instead of a bare ``cv2.error``; a truncated JPEG, which OpenCV decodes
-    with grey filling, is refused too.
+    instead of a bare ``cv2.error``; a truncated or corrupt JPEG, which OpenCV
+    decodes with grey filling, is refused too, and an image whose header
+    declares more than ``mmwsss.utils.MAX_IMAGE_PIXELS`` pixels is refused
+    (``ImageTooLargeError``) before anything is allocated for it.
 
     Required keys: ``img_path``. Added keys: ``img``, ``img_shape``, ``ori_shape``.
 

@@ -12,6 +12,7 @@ Two sources are supported:
   (:func:`read_mxnet_params`) and renamed to the backbone's own keys
   (:func:`convert_mxnet_params`).
 """
+import math
 import os
 import re
 import struct
@@ -218,7 +219,7 @@ def _read_ndarray(reader: _Reader) -> np.ndarray:
     if type_flag not in _MXNET_DTYPES:
         raise reader.error(f'unsupported NDArray type flag {type_flag}')
     dtype = np.dtype(_MXNET_DTYPES[type_flag])
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # Python ints: huge dims fail the size check, not overflow
     data = np.frombuffer(reader.read(count * dtype.itemsize), dtype=dtype)
     return data.astype(dtype.newbyteorder('='), copy=False).reshape(shape)
 
