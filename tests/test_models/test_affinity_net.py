@@ -218,7 +218,8 @@ def test_tensor_mode_returns_features() -> None:
     ('bg_score', -0.2, r'a number in \(0, 1\) or None'),
     ('bg_alpha', 0, r'a number in \(0, inf\)'), ('bg_alpha', -1, r'a number in \(0, inf\)'),
     ('stride', 0, r'an integer in \[1, inf\)'), ('num_iters', -1, r'an integer in \[0, inf\)'),
-    ('num_iters', 2.5, r'an integer in \[0, inf\)'), ('beta', float('nan'), r'\(0, inf\)'),
+    ('num_iters', 2.5, r'an integer in \[0, inf\)'),
+    ('beta', float('nan'), r'a number in \(0, inf\), got nan'),
     ('crf', 'yes', 'True or False'), ('crf_workers', -2, r'an integer in \[0, inf\)'),
 ])
 def test_test_cfg_out_of_range_is_refused(key: str, value, accepted: str) -> None:
