@@ -8,6 +8,7 @@ them, refusing unknown keys, and :func:`range_type` makes an ``argparse``
 """
 import argparse
 import math
+import numbers
 from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 
@@ -19,7 +20,8 @@ class Range(NamedTuple):
         high: Upper bound, or None for none.
         low_open: ``low`` itself is refused.
         high_open: ``high`` itself is refused.
-        integer: Only integers (``bool`` is refused).
+        integer: Only integers (an ``int``, not ``2.0``, which ``range`` and
+            sizes refuse; ``bool`` is refused).
         optional: None is accepted too (a setting that may be off).
     """
 
@@ -43,9 +45,10 @@ class Range(NamedTuple):
         """Whether ``value`` is in the range."""
         if value is None:
             return self.optional
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = numbers.Integral if self.integer else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind):
             return False
-        if not math.isfinite(value) or (self.integer and value != int(value)):
+        if not self.integer and not math.isfinite(value):
             return False
         if self.low is not None and (value < self.low or self.low_open and value == self.low):
             return False

@@ -2,6 +2,7 @@
 import argparse
 import math
 
+import numpy as np
 import pytest
 
 from mmwsss.utils.ranges import (POSITIVE, UNIT_OPEN, Each, Flag, OneOf, Range, check_each,
@@ -19,8 +20,9 @@ def test_range_bounds_kinds_and_text() -> None:
     for value in (math.nan, math.inf, -math.inf, None, True, '0.5', [0.5]):
         assert not UNIT_OPEN.accepts(value), value
     integer = Range(1, integer=True)
-    assert [integer.accepts(v) for v in (1, 2.0, 2.5, 0, False)] == [
-        True, True, False, False, False]
+    assert [integer.accepts(v) for v in (1, np.int64(2), 2.0, 2.5, 0, False)] == [
+        True, True, False, False, False, False]
+    assert POSITIVE.accepts(np.float32(0.5)) and not POSITIVE.accepts(np.float32('nan'))
     assert Range(optional=True).accepts(None)
     assert Each(POSITIVE).accepts((1.0, 0.5)) and not Each(POSITIVE).accepts([])
     assert not Each(POSITIVE).accepts([1, 0]) and not Each(POSITIVE).accepts(1)
