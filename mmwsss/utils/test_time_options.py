@@ -10,8 +10,10 @@ from .ranges import Each, OneOf, Range, check_settings
 
 CRF_MODEL_TYPE = 'CRFSegTTAModel'
 
-SEG_MODEL_TYPES = ('EncoderDecoder', 'CascadeEncoderDecoder')
-"""MMSeg segmentors whose ``test_cfg`` :func:`check_seg_test_cfg` checks."""
+SEG_MODEL_TYPES = ('EncoderDecoder', )
+"""MMSeg segmentors whose ``test_cfg`` :func:`check_seg_test_cfg` checks (not
+``CascadeEncoderDecoder``: its heads read keys of their own, PointRend's
+``subdivision_steps`` ...)."""
 
 TTA_MODEL_TYPES = ('SegTTAModel', CRF_MODEL_TYPE)
 """Test-time wrappers: the segmentor they wrap is their ``module``."""
@@ -26,11 +28,11 @@ SEG_TEST_CFG_RULES = dict(
 def check_seg_test_cfg(model: Mapping) -> None:
     """Refuse unknown keys and bad values in the ``test_cfg`` of an MMSeg segmentor.
 
-    MMSeg's ``EncoderDecoder`` (and ``CascadeEncoderDecoder``) read ``mode``
-    (``'whole'`` or ``'slide'``) and, for ``'slide'``, ``crop_size`` and
-    ``stride`` (two positive integers each) and silently ignore any other
-    key; here an unknown key (a typo), a zero stride or a slide without
-    its crop is an error naming the key. Other model types (mmwsss's own
+    MMSeg's ``EncoderDecoder`` reads ``mode`` (``'whole'`` or ``'slide'``)
+    and, for ``'slide'``, ``crop_size`` and ``stride`` (two positive
+    integers each) and silently ignores any other key; here an unknown key
+    (a typo), a zero stride or a slide without its crop is an error naming
+    the key. Other model types (mmwsss's own
     check their settings when built) pass; a test-time wrapper's
     ``module`` is checked.
 

@@ -70,3 +70,5 @@ def test_segmentation_test_cfg_checked_inside_test_time_wrappers() -> None:
     with pytest.raises(KeyError, match=r"unknown keys \['strides'\]"):
         check_seg_test_cfg(dict(type='CRFSegTTAModel', module=model))
     check_seg_test_cfg(dict(type='AffinityNet', test_cfg=dict(beta=8)))
+    check_seg_test_cfg(dict(type='CascadeEncoderDecoder', test_cfg=dict(
+        mode='whole', subdivision_steps=2, subdivision_num_points=8196, scale_factor=2)))
