@@ -219,6 +219,7 @@ def test_tensor_mode_returns_features() -> None:
     ('bg_alpha', 0, r'a number in \(0, inf\)'), ('bg_alpha', -1, r'a number in \(0, inf\)'),
     ('stride', 0, r'an integer in \[1, inf\)'), ('num_iters', -1, r'an integer in \[0, inf\)'),
     ('num_iters', 2.5, r'an integer in \[0, inf\)'),
+    ('num_iters', 16.0, r'an integer in \[0, inf\), got 16\.0'),
     ('beta', float('nan'), r'a number in \(0, inf\), got nan'),
     ('crf', 'yes', 'True or False'), ('crf_workers', -2, r'an integer in \[0, inf\)'),
 ])
