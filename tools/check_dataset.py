@@ -32,6 +32,7 @@ from mmwsss.datasets.dataset_check import PROBLEM_KINDS, check_jobs, dataset_job
 from mmwsss.apis.pipeline import (fill_templates, is_pipeline_config, parse_stages,
                                   pipeline_fields, split_cfg_options)
 from mmwsss.utils import load_config, save_json
+from mmwsss.utils.ranges import Range, range_type
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -56,9 +57,10 @@ def parse_args() -> argparse.Namespace:
                         help='override config keys (STAGE.key=value for a pipeline stage)')
     parser.add_argument('--data-root', help='check this data root instead of the '
                         "datasets' own data_root (every dataset)")
-    parser.add_argument('--workers', type=int, default=min(8, os.cpu_count() or 1),
+    parser.add_argument('--workers', type=range_type(Range(1, integer=True)),
+                        default=min(8, os.cpu_count() or 1),
                         help='processes checking images')
-    parser.add_argument('--max-listed', type=int, default=20,
+    parser.add_argument('--max-listed', type=range_type(Range(0, integer=True)), default=20,
                         help='problems listed per kind and dataset (all go to --out)')
     parser.add_argument('--out', help='JSON file for the full report')
     return parser.parse_args()

@@ -24,6 +24,7 @@ from mmwsss.evaluation.folder_evaluation import (evaluate_cam_folder,
 from mmwsss.reporting.per_class_table import (BEST_PREFIX, per_class_markdown,
                                               write_per_class_table)
 from mmwsss.utils import save_json
+from mmwsss.utils.ranges import UNIT_OPEN, range_type
 from mmwsss.visualization import plot_threshold_curve
 
 
@@ -38,9 +39,9 @@ def parse_args() -> argparse.Namespace:
                         '(SegmentationClassAug for VOC)')
     parser.add_argument('--split', help='split file relative to --data-root '
                         '(default: every file in pred_dir)')
-    parser.add_argument('--thresholds', type=float, nargs='+',
+    parser.add_argument('--thresholds', type=range_type(UNIT_OPEN), nargs='+',
                         default=[round(0.05 * i, 2) for i in range(1, 20)],
-                        help='background scores swept for CAMs')
+                        help='background scores swept for CAMs, in (0, 1)')
     parser.add_argument('--out', help='result JSON (default: {pred_dir}_metrics.json)')
     return parser.parse_args()
 

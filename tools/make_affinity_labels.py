@@ -19,13 +19,14 @@ from mmengine.config import DictAction
 
 from mmwsss.apis.affinity_labels import affinity_labels_from_config
 from mmwsss.utils import load_config
+from mmwsss.utils.ranges import Range, range_type
 
 
 def parse_args() -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='AffinityNet config')
-    parser.add_argument('--workers', type=int, default=None,
+    parser.add_argument('--workers', type=range_type(Range(1, integer=True)), default=None,
                         help='CRF processes per rank (default: the cores over the ranks)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. affinity_label_cfg.high_alpha=24')

@@ -41,6 +41,7 @@ from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.random_walk import channel_argmax
 from mmwsss.ops.random_walk_sweep import Background, Setting, random_walk_sweep
 from mmwsss.utils import load_cams, read_image, read_label_png, save_json
+from mmwsss.utils.ranges import POSITIVE, UNIT_OPEN, Range, range_type
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
 from mmwsss.visualization import plot_random_walk_sweep
 
@@ -60,32 +61,29 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--img-suffix', default='.jpg')
     parser.add_argument('--split', help='split file relative to --data-root '
                         '(default: every file in affinity_dir)')
-    parser.add_argument('--alphas', type=float, nargs='*', default=[4, 8, 16, 32],
+    parser.add_argument('--alphas', type=range_type(POSITIVE), nargs='*',
+                        default=[4, 8, 16, 32],
                         help='background exponents of a walked background (PSA: 16); '
                         'none: only --bg-scores')
-    parser.add_argument('--bg-scores', type=float, nargs='*', default=[],
+    parser.add_argument('--bg-scores', type=range_type(UNIT_OPEN), nargs='*', default=[],
                         help='constant background scores after the walk, in (0, 1) '
                         '(model.test_cfg.bg_score; the demo: 0.6)')
-    parser.add_argument('--betas', type=float, nargs='+', default=[4, 8, 16],
-                        help='affinity exponents (PSA: 8)')
-    parser.add_argument('--iters', type=int, nargs='+', default=[64, 128, 256, 512],
-                        help='numbers of steps t (PSA: 256)')
-    parser.add_argument('--crf-top', type=int, default=0,
+    parser.add_argument('--betas', type=range_type(POSITIVE), nargs='+',
+                        default=[4, 8, 16], help='affinity exponents, positive (PSA: 8)')
+    parser.add_argument('--iters', type=range_type(Range(0, integer=True)), nargs='+',
+                        default=[64, 128, 256, 512],
+                        help='numbers of steps t, non-negative (PSA: 256)')
+    parser.add_argument('--crf-top', type=range_type(Range(-1, integer=True)), default=0,
                         help='also score RW + dense CRF for the K best settings '
                         '(-1: every setting)')
-    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1,
+    parser.add_argument('--workers', type=range_type(Range(1, integer=True)),
+                        default=os.cpu_count() or 1,
                         help='processes (default: every core)')
     parser.add_argument('--out', help='result JSON (default: rw_sweep.json next to '
                         'affinity_dir)')
     args = parser.parse_args(argv)
-    if min(args.iters) < 0:
-        parser.error('--iters must be non-negative')
     if not args.alphas and not args.bg_scores:
         parser.error('give --alphas or --bg-scores (or both)')
-    if any(not 0 < score < 1 for score in args.bg_scores):
-        parser.error(f'--bg-scores must be in (0, 1), got {args.bg_scores}')
-    if args.workers < 1:
-        parser.error('--workers must be at least 1')
     for name in ('alphas', 'bg_scores', 'betas', 'iters'):
         values = getattr(args, name)
         setattr(args, name, sorted(set(values), key=values.index))
@@ -151,16 +149,19 @@ def image_confusions(affinity_path: str, gt_path: str, img_path: str,
                                      for item in scores])
             settings += batch_settings
             labels.append(channel_labels[index])
-    return dict(zip(settings, stacked_confusions(torch.cat(labels), gt, num_labels)))
+    return dict(zip(settings, stacked_confusions(torch.cat(labels), gt, num_labels,
+                                                 gt_path)))
 
 
-def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int) -> np.ndarray:
+def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int,
+                       gt_name: str = 'ground truth') -> np.ndarray:
     """Confusion matrices of several label maps of one image at once.
 
     Args:
         labels: Long tensor (S, H, W), values 0..num_labels-1.
         gt: Ground truth (H, W); 255 is ignored.
         num_labels: C + 1.
+        gt_name: The ground truth's file, for messages.
 
     Returns:
         (S, C + 1, C + 1) int64 counts, rows ground truth, columns prediction.
@@ -168,7 +169,8 @@ def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int) ->
     gt_t = torch.from_numpy(gt.astype(np.int64)).reshape(-1)
     keep = gt_t != 255
     if keep.any() and int(gt_t[keep].max()) >= num_labels:
-        raise ValueError(f'ground-truth values must be below {num_labels} (or 255)')
+        raise ValueError(f'{gt_name} has label value {int(gt_t[keep].max())}; values '
+                         f'must be in 0..{num_labels - 1} or 255')
     num_maps = labels.shape[0]
     codes = (torch.arange(num_maps)[:, None] * num_labels**2 + gt_t[keep] * num_labels +
              labels.reshape(num_maps, -1)[:, keep])

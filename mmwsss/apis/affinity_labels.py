@@ -23,6 +23,7 @@ from tqdm import tqdm
 from mmwsss.ops.affinity_labels import affinity_crf_scores
 from mmwsss.utils.affinity_io import save_affinity_scores
 from mmwsss.utils.cam_io import load_cams
+from mmwsss.utils.ranges import POSITIVE, Range, check_setting
 from mmwsss.utils.readers import read_image
 from mmwsss.utils.stale_files import remove_stale_temporaries
 
@@ -144,8 +145,10 @@ def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
 
     Args:
         jobs: All images (every rank passes the same list).
-        low_alpha: Background exponent that enlarges the background (4).
-        high_alpha: Background exponent that shrinks it (official 32, paper 24).
+        low_alpha: Background exponent that enlarges the background (4),
+            positive.
+        high_alpha: Background exponent that shrinks it (official 32, paper
+            24), above ``low_alpha``.
         num_workers: Processes of the pool (1: in this process; None: the
             cores over the ranks, see :func:`default_workers`).
         rank: This process's rank; None reads ``RANK`` (torchrun), else 0.
@@ -154,7 +157,14 @@ def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
 
     Returns:
         The number of files this rank wrote.
+
+    Raises:
+        ValueError: an alpha out of range (``affinity_label_cfg`` and its
+            range named).
     """
+    check_setting('low_alpha', low_alpha, POSITIVE, 'affinity_label_cfg')
+    check_setting('high_alpha', high_alpha, Range(low_alpha, low_open=True),
+                  'affinity_label_cfg')
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world_size = int(os.environ.get('WORLD_SIZE', 1)) if world_size is None else world_size
     if not 0 <= rank < world_size:

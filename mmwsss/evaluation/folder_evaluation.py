@@ -13,11 +13,6 @@ from mmwsss.utils import load_cams, read_label_png
 from .segmentation_scores import confusion_matrix, flat_scores, segmentation_scores
 
 
-def _check_same_size(pred: np.ndarray, gt: np.ndarray, path: str) -> None:
-    if pred.shape != gt.shape:
-        raise ValueError(f'{path} has shape {pred.shape}, its ground truth {gt.shape}')
-
-
 def label_folder_confusion(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
                            num_classes: int, ignore_index: int = 255) -> np.ndarray:
     """Confusion matrix of ``{pred_dir}/{id}.png`` against ``{gt_dir}/{id}.png``.
@@ -35,10 +30,10 @@ def label_folder_confusion(pred_dir: str, gt_dir: str, img_ids: Sequence[str],
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     for img_id in tqdm(img_ids, desc='evaluating labels'):
         path = osp.join(pred_dir, f'{img_id}.png')
-        pred = read_label_png(path, img_id)
-        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'), img_id)
-        _check_same_size(pred, gt, path)
-        confusion += confusion_matrix(pred, gt, num_classes, ignore_index)
+        gt_path = osp.join(gt_dir, f'{img_id}.png')
+        confusion += confusion_matrix(read_label_png(path, img_id),
+                                      read_label_png(gt_path, img_id), num_classes,
+                                      ignore_index, path, f'ground truth {gt_path}')
     return confusion
 
 
@@ -62,12 +57,13 @@ def cam_sweep_confusions(cam_dir: str, gt_dir: str, img_ids: Sequence[str],
     for img_id in tqdm(img_ids, desc='evaluating CAMs'):
         path = osp.join(cam_dir, f'{img_id}.npz')
         cams, _ = load_cams(path, num_classes - 1)
-        gt = read_label_png(osp.join(gt_dir, f'{img_id}.png'), img_id)
-        _check_same_size(cams[0], gt, path)
+        gt_path = osp.join(gt_dir, f'{img_id}.png')
+        gt = read_label_png(gt_path, img_id)
         cams_t = torch.from_numpy(cams)
         for index, threshold in enumerate(thresholds):
             confusions[index] += confusion_matrix(
-                cam_pseudo_label(cams_t, threshold), gt, num_classes, ignore_index)
+                cam_pseudo_label(cams_t, threshold), gt, num_classes, ignore_index,
+                f'CAM file {path}', f'ground truth {gt_path}')
     return confusions
 
 

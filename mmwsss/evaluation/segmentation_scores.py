@@ -17,7 +17,8 @@ ArrayLike = Union[np.ndarray, torch.Tensor]
 
 
 def confusion_matrix(pred: ArrayLike, gt: ArrayLike, num_classes: int,
-                     ignore_index: int = 255) -> np.ndarray:
+                     ignore_index: int = 255, pred_name: str = 'prediction',
+                     gt_name: str = 'ground truth') -> np.ndarray:
     """Count (ground truth, prediction) pairs over the pixels that are not ignored.
 
     Args:
@@ -25,19 +26,30 @@ def confusion_matrix(pred: ArrayLike, gt: ArrayLike, num_classes: int,
         gt: Ground-truth labels (H, W); ``ignore_index`` pixels are skipped.
         num_classes: Number of classes K (background included).
         ignore_index: Label value to ignore.
+        pred_name: What ``pred`` is (its file), for messages.
+        gt_name: What ``gt`` is (its file), for messages.
 
     Returns:
         int64 matrix (K, K), rows = ground truth, columns = prediction.
+
+    Raises:
+        ValueError: the sizes differ, or a label value is out of range; the
+            message names ``pred_name`` and/or ``gt_name``, the sizes or the
+            bad value.
     """
+    pred_size, gt_size = tuple(np.shape(pred)), tuple(np.shape(gt))
     pred = torch.as_tensor(pred).reshape(-1).long()
     gt = torch.as_tensor(gt).reshape(-1).long()
     if pred.shape != gt.shape:
-        raise ValueError(f'prediction has {pred.numel()} pixels, ground truth {gt.numel()}')
+        raise ValueError(f'{pred_name} has size {pred_size} ({pred.numel()} pixels), '
+                         f'{gt_name} {gt_size} ({gt.numel()} pixels)')
     keep = gt != ignore_index
     pred, gt = pred[keep], gt[keep]
-    if pred.numel() and (int(pred.max()) >= num_classes or int(gt.max()) >= num_classes):
-        raise ValueError(f'label values must be below {num_classes} '
-                         f'(or {ignore_index} in the ground truth)')
+    for name, values, allowed in ((gt_name, gt, f'or {ignore_index}'), (pred_name, pred, '')):
+        if values.numel() and not 0 <= int(values.min()) <= int(values.max()) < num_classes:
+            bad = int(values[(values < 0) | (values >= num_classes)][0])
+            raise ValueError(f'{name} has label value {bad}; values must be in '
+                             f'0..{num_classes - 1} {allowed}'.rstrip())
     counts = torch.bincount(gt * num_classes + pred, minlength=num_classes**2)
     return counts.reshape(num_classes, num_classes).cpu().numpy().astype(np.int64)
 

@@ -87,6 +87,17 @@ def _lookup(data: dict, keys: Sequence[str]) -> Optional[object]:
     return data
 
 
+def _number(value: object, path: str, keys: Sequence[str]) -> float:
+    """A metric value as a float, or an error naming the file and the key."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f'{path}: {"/".join(keys)!r} must be a number, got '
+                         f'{value!r}') from error
+
+
 def _pretraining_of(pretraining: Pretraining, stage: str) -> str:
     """The pretraining text of one stage."""
     if isinstance(pretraining, str):
@@ -114,6 +125,9 @@ def _settings(spec: StageResultFile, metrics: dict, path: str) -> str:
         return spec.settings.format(**metrics)
     except KeyError as error:
         raise KeyError(f'{path} has no {error} for the settings column') from error
+    except (TypeError, ValueError) as error:
+        raise ValueError(f'{path}: a value of the settings column {spec.settings!r} '
+                         f'has the wrong type ({error})') from error
 
 
 def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
@@ -159,7 +173,8 @@ def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
                 continue
             raise KeyError(f'{path} has no {"/".join(spec.key)!r} '
                            f'(keys: {sorted(metrics)})')
-        rows.append((STAGES[spec.stage], spec.method, f'{float(value):.2f}',
+        rows.append((STAGES[spec.stage], spec.method,
+                     f'{_number(value, path, spec.key):.2f}',
                      f'{dataset} {spec.split}', _settings(spec, metrics, path), spec.crf,
                      _pretraining_of(pretraining, spec.stage), spec.path))
     return rows
@@ -236,14 +251,14 @@ def per_class_iou_table(work_dir: str,
         value = _lookup(metrics, spec.key)
         try:
             scores = per_class_scores(metrics, spec.prefix)
-        except KeyError as error:
-            raise KeyError(f'{path}: {error.args[0]}') from error
+        except (KeyError, ValueError) as error:
+            raise type(error)(f'{path}: {error.args[0]}') from error
         if value is None or not scores:
             continue
         headers.append(f'{spec.method}; {_settings(spec, metrics, path)}; '
                        f'CRF {spec.crf}; {spec.path}')
         columns.append({name: values['IoU'] for name, values in scores.items()})
-        means.append(float(value))
+        means.append(_number(value, path, spec.key))
     if not columns:
         return ''
     classes = list(dict.fromkeys(name for column in columns for name in column))

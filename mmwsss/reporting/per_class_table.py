@@ -34,6 +34,7 @@ def per_class_scores(metrics: Mapping[str, object],
 
     Raises:
         KeyError: a class has an IoU but no precision or recall.
+        ValueError: a score is not a number (the message names its key).
     """
     iou_prefix = f'{prefix}IoU.'
     scores = {}
@@ -46,7 +47,11 @@ def per_class_scores(metrics: Mapping[str, object],
             full_key = f'{prefix}{score}.{name}'
             if full_key not in metrics:
                 raise KeyError(f'metrics have {key!r} but no {full_key!r}')
-            scores[name][score] = float(metrics[full_key])
+            try:
+                scores[name][score] = float(metrics[full_key])
+            except (TypeError, ValueError) as error:
+                raise ValueError(f'metrics key {full_key!r} must be a number, got '
+                                 f'{metrics[full_key]!r}') from error
     return scores
 
 

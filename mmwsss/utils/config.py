@@ -9,6 +9,7 @@ import torch.distributed as dist
 from mmengine.config import Config
 
 from .checkpoint import trust_checkpoints
+from .test_time_options import check_seg_test_cfg
 
 
 def load_config(path: str,
@@ -25,7 +26,9 @@ def load_config(path: str,
     own statistics), so the same config runs on CPU processes and, with its
     ``nccl`` backend, on GPUs.
     The config's ``trusted_checkpoints`` are passed to
-    :func:`~mmwsss.utils.checkpoint.trust_checkpoints`.
+    :func:`~mmwsss.utils.checkpoint.trust_checkpoints`, and the ``test_cfg``
+    of an MMSeg segmentor is checked
+    (:func:`~mmwsss.utils.test_time_options.check_seg_test_cfg`).
     For training (``train``), a config that states ``total_batch_size`` gets
     its per-process batch from it (see :func:`resolve_batch_size`; a process
     count that does not divide it is refused here), and the config gets
@@ -52,6 +55,8 @@ def load_config(path: str,
         cfg.merge_from_dict(cfg_options)
     if cfg.get('trusted_checkpoints'):
         trust_checkpoints(cfg.trusted_checkpoints)
+    if isinstance(cfg.get('model'), dict):
+        check_seg_test_cfg(cfg.model)
     if work_dir:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

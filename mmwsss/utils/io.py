@@ -49,6 +49,11 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
     the permissions of any newly created file (``0o666`` less the umask), not
     the private mode of a temporary file.
 
+    An ``OSError`` the body raises without naming the file (a full disk,
+    ``ENOSPC``, is reported by ``write`` or ``close`` with no file name) is
+    raised again with ``path`` as its file name, so the message says which
+    file could not be written.
+
     Args:
         path: Final destination.
 
@@ -62,7 +67,13 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as error:
+            if error.filename is not None or error.errno is None:
+                raise
+            raise type(error)(error.errno, f'{error.strerror} while writing',
+                              str(path)) from error
         os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:

@@ -18,6 +18,7 @@ otherwise only print while filling the missing part with grey.
 """
 import io
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -42,6 +43,9 @@ DECODE_ERRORS = (OSError, ValueError, EOFError, SyntaxError, KeyError, zlib.erro
 """What the decoders below raise on a damaged file."""
 
 ZIP_SIGNATURE = b'PK\x03\x04'
+MAX_DEFLATE_RATIO = 1032
+"""Deflate never expands data more than this (258 bytes from 2 bits), so a zip
+member that claims more is forged."""
 JPEG_START, JPEG_END = b'\xff\xd8', b'\xff\xd9'
 
 MAX_IMAGE_PIXELS = 8192 * 8192
@@ -316,6 +320,7 @@ def read_npz(path: PathLike, img_id: Optional[str] = None,
         raise UnreadableFileError(f'cannot read {_what(kind, path, img_id)}: not an .npz '
                                   f'archive (no zip signature, {len(data)} bytes)')
     try:
+        _check_npy_headers(io.BytesIO(data), _what(kind, path, img_id))
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except DECODE_ERRORS as error:
@@ -331,6 +336,42 @@ def _unique_keys(pairs: Sequence[Tuple[str, Any]]) -> Dict[str, Any]:
             raise ValueError(f'key {key!r} appears twice in one object')
         data[key] = value
     return data
+
+
+def _check_npy_headers(file: io.BytesIO, what: str) -> None:
+    """Refuse ``.npy`` members whose header claims more data than they hold.
+
+    Reads only the zip directory and each member's header, so a forged shape
+    (10^10 elements in a few bytes) is refused before numpy allocates it.
+
+    Args:
+        file: The ``.npz`` archive.
+        what: Description of the file, for messages.
+
+    Raises:
+        UnreadableFileError: a member's sizes cannot be true.
+        ValueError, zipfile.BadZipFile: malformed archive or header.
+    """
+    with zipfile.ZipFile(file) as archive:
+        for info in archive.infolist():
+            ratio = 1 if info.compress_type == zipfile.ZIP_STORED else MAX_DEFLATE_RATIO
+            if info.file_size > ratio * info.compress_size + 1024:
+                raise UnreadableFileError(
+                    f'cannot read {what}: member {info.filename} claims {info.file_size} '
+                    f'bytes from {info.compress_size} compressed (forged or corrupt)')
+            if not info.filename.endswith('.npy'):
+                continue
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(member)
+                claimed = math.prod(shape) * dtype.itemsize
+                held = info.file_size - member.tell()
+            if claimed > held:
+                raise UnreadableFileError(
+                    f'cannot read {what}: member {info.filename} claims shape {shape} '
+                    f'of {dtype} ({claimed} bytes) but holds {held} bytes of data')
 
 
 def read_json_object(path: PathLike, kind: str = 'JSON file') -> Dict[str, Any]:

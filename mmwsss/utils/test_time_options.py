@@ -1,10 +1,59 @@
-"""Switch a config's test loop to multi-scale + flip and/or dense-CRF post-processing."""
+"""Switch a config's test loop to multi-scale + flip and/or dense-CRF post-processing,
+and check the test settings of MMSeg's segmentors."""
 import copy
 import os.path as osp
+from typing import Mapping
 
 from mmengine.config import Config
 
+from .ranges import Each, OneOf, Range, check_settings
+
 CRF_MODEL_TYPE = 'CRFSegTTAModel'
+
+SEG_MODEL_TYPES = ('EncoderDecoder', )
+"""MMSeg segmentors whose ``test_cfg`` :func:`check_seg_test_cfg` checks (not
+``CascadeEncoderDecoder``: its heads read keys of their own, PointRend's
+``subdivision_steps`` ...)."""
+
+TTA_MODEL_TYPES = ('SegTTAModel', CRF_MODEL_TYPE)
+"""Test-time wrappers: the segmentor they wrap is their ``module``."""
+
+SEG_TEST_CFG_RULES = dict(
+    mode=OneOf(('whole', 'slide')),
+    crop_size=Each(Range(1, integer=True), length=2),
+    stride=Each(Range(1, integer=True), length=2))
+"""What MMSeg's ``EncoderDecoder`` reads from its ``test_cfg``."""
+
+
+def check_seg_test_cfg(model: Mapping) -> None:
+    """Refuse unknown keys and bad values in the ``test_cfg`` of an MMSeg segmentor.
+
+    MMSeg's ``EncoderDecoder`` reads ``mode`` (``'whole'`` or ``'slide'``)
+    and, for ``'slide'``, ``crop_size`` and ``stride`` (two positive
+    integers each) and silently ignores any other key; here an unknown key
+    (a typo), a zero stride or a slide without its crop is an error naming
+    the key. Other model types (mmwsss's own
+    check their settings when built) pass; a test-time wrapper's
+    ``module`` is checked.
+
+    Args:
+        model: A model config (``cfg.model``).
+
+    Raises:
+        KeyError: unknown key, or ``mode='slide'`` without ``crop_size`` or
+            ``stride``.
+        ValueError: a value out of range (see
+            :func:`~mmwsss.utils.ranges.check_settings`).
+    """
+    if model.get('type') in TTA_MODEL_TYPES and isinstance(model.get('module'), Mapping):
+        model = model['module']
+    if model.get('type') not in SEG_MODEL_TYPES:
+        return
+    where = f'{model["type"]} test_cfg'
+    test_cfg = check_settings(model.get('test_cfg'), SEG_TEST_CFG_RULES, where)
+    missing = [key for key in ('crop_size', 'stride') if key not in test_cfg]
+    if test_cfg.get('mode') == 'slide' and missing:
+        raise KeyError(f'{where}: mode \'slide\' needs {missing}')
 
 
 def variant_suffix(tta: bool, crf: bool) -> str:

@@ -51,3 +51,14 @@ def test_broken_input_is_named_and_rerun_finishes(demo_root: Path, fake_cams: Pa
     assert make_affinity_labels(jobs, rank=0, world_size=1, num_workers=1,
                                 progress=False) == 3
     assert len(list((tmp_path / 'out').iterdir())) == 6
+
+
+@pytest.mark.parametrize('alphas, message', [
+    (dict(low_alpha=0), r'affinity_label_cfg: low_alpha must be a number in \(0, inf\), got 0'),
+    (dict(low_alpha=-4), r'low_alpha must be a number in \(0, inf\), got -4'),
+    (dict(low_alpha=32, high_alpha=4), r'high_alpha must be a number in \(32, inf\), got 4'),
+    (dict(high_alpha=float('inf')), r'high_alpha must be a number in \(4, inf\), got inf'),
+])
+def test_alphas_out_of_range_are_refused(alphas: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_affinity_labels([], num_workers=1, rank=0, world_size=1, **alphas)

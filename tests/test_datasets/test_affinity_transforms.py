@@ -119,3 +119,11 @@ def test_load_cams_and_pack(tmp_path: Path) -> None:
     assert sample.gt_affinity_label.data.tolist() == [[[0, 255], [2, 1]]]
     with pytest.raises(ValueError, match='a.npz'):
         LoadCAMs()(dict(results, img_labels=np.array([1, 1, 0, 0], np.float32)))
+
+
+def test_label_settings_out_of_range_are_refused() -> None:
+    with pytest.raises(ValueError, match=r'AffinityLabelFromScores: stride must be an '
+                       r'integer in \[1, inf\), got 0'):
+        AffinityLabelFromScores(stride=0)
+    with pytest.raises(ValueError, match=r'min_score must be a number in \(0, 1\), got 0'):
+        AffinityLabelFromScores(min_score=0)

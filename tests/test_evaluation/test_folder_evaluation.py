@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -63,3 +64,22 @@ def test_command_line(demo_root: Path, tmp_path: Path) -> None:
     assert '| background | 100.00 | 100.00 | 100.00 |\n' in table
     assert table.endswith('| mean | 100.00 | 100.00 | 100.00 |\n')
     assert '| mean | 100.00 | 100.00 | 100.00 |' in completed.stdout
+
+
+def test_bad_label_files_are_named(tmp_path: Path) -> None:
+    """A label value of 50 or a label of another size: the error names the file."""
+    pred_dir, gt_dir = tmp_path / 'pred', tmp_path / 'gt'
+    pred_dir.mkdir()
+    gt_dir.mkdir()
+    Image.fromarray(np.zeros((4, 6), np.uint8)).save(pred_dir / 'a.png')
+    Image.fromarray(np.array([[0, 50, 1, 1, 0, 0]] * 4, np.uint8)).save(gt_dir / 'a.png')
+    with pytest.raises(ValueError, match=f'ground truth {gt_dir / "a.png"} has label value 50'):
+        evaluate_label_folder(str(pred_dir), str(gt_dir), ['a'], DEMO_CLASSES)
+    Image.fromarray(np.zeros((2, 3), np.uint8)).save(gt_dir / 'a.png')
+    with pytest.raises(ValueError, match=rf'{pred_dir / "a.png"} has size \(4, 6\) \(24 '
+                       rf'pixels\), ground truth {gt_dir / "a.png"} \(2, 3\)'):
+        evaluate_label_folder(str(pred_dir), str(gt_dir), ['a'], DEMO_CLASSES)
+    save_cams(pred_dir / 'a.npz', torch.zeros(len(DEMO_CLASSES) - 1, 4, 6),
+              torch.zeros(len(DEMO_CLASSES) - 1))
+    with pytest.raises(ValueError, match=rf'CAM file {pred_dir / "a.npz"} has size \(4, 6\)'):
+        evaluate_cam_folder(str(pred_dir), str(gt_dir), ['a'], DEMO_CLASSES, [0.5])

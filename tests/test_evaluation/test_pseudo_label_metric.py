@@ -139,3 +139,19 @@ def test_padding_copy_of_the_sampler_is_dropped(monkeypatch: pytest.MonkeyPatch)
     metric.process({}, samples)
     reference.process({}, samples)
     assert metric.evaluate(4) == reference.evaluate(4)
+
+
+def test_bad_ground_truth_and_thresholds_are_named() -> None:
+    metric = PseudoLabelMetric()
+    metric.dataset_meta = dict(classes=('background', 'a'))
+    sample = dict(_sample([[0, 50]], [[0, 1]]), seg_map_path='gt/x.png')
+    with pytest.raises(ValueError, match=r'ground truth gt/x\.png has label value 50'):
+        metric.process({}, [sample])
+    sample = dict(_sample([[0, 1]], [[0, 1, 1, 1]]), seg_map_path='gt/x.png')
+    with pytest.raises(ValueError, match=r'prediction for image x\.jpg has size \(1, 4\) '
+                       r'\(4 pixels\), ground truth gt/x\.png \(1, 2\)'):
+        metric.process({}, [sample])
+    for thresholds in ([1.5], [-1], [float('nan')], [0.3, 0]):
+        with pytest.raises(ValueError, match=r'PseudoLabelMetric: bg_thresholds\[\d\] must be '
+                           r'a number in \(0, 1\)'):
+            PseudoLabelMetric(bg_thresholds=thresholds)

@@ -15,10 +15,22 @@ def test_confusion_matrix_hand_computed() -> None:
     matrix = confusion_matrix(pred, gt, num_classes=3)
     # rows gt, columns prediction; the ignored pixel is dropped
     assert matrix.tolist() == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
-    with pytest.raises(ValueError, match='below 3'):
+    with pytest.raises(ValueError, match=r'prediction has label value 3; values must be '
+                       r'in 0\.\.2$'):
         confusion_matrix(np.array([3]), np.array([0]), 3)
     with pytest.raises(ValueError, match='pixels'):
         confusion_matrix(np.zeros(2), np.zeros(3), 3)
+
+
+def test_confusion_matrix_errors_name_the_files() -> None:
+    with pytest.raises(ValueError, match=r'ground truth gt/a\.png has label value 50; values '
+                       r'must be in 0\.\.6 or 255'):
+        confusion_matrix(np.zeros((2, 2)), np.array([[0, 50], [255, 1]]), 7,
+                         pred_name='labels/a.png', gt_name='ground truth gt/a.png')
+    with pytest.raises(ValueError, match=r'labels/a\.png has size \(2, 4\) \(8 pixels\), '
+                       r'ground truth gt/a\.png \(1, 4\) \(4 pixels\)'):
+        confusion_matrix(np.zeros((2, 4)), np.zeros((1, 4)), 7, pred_name='labels/a.png',
+                         gt_name='ground truth gt/a.png')
 
 
 def test_scores_hand_computed() -> None:

@@ -78,3 +78,10 @@ def test_pair_affinity_loss_equals_the_op() -> None:
         PairAffinityLoss(loss_name='aff')
     with pytest.raises(ValueError, match='must not contain'):
         PairAffinityLoss(log_prefix='loss_')
+
+
+def test_radius_out_of_range_is_refused() -> None:
+    for radius in (1, 0, 2.5):
+        with pytest.raises(ValueError, match=r'AffinityHead: radius must be an integer in '
+                           r'\[2, inf\)'):
+            AffinityHead(radius=radius)

@@ -184,7 +184,7 @@ def test_predict_errors() -> None:
     sample.gt_cams = PixelData(data=torch.zeros(NUM_CLASSES, 40, 70))
     with pytest.raises(ValueError, match='CAMs of size'):
         model.predict(torch.zeros(1, 3, 40, 72), [sample])
-    with pytest.raises(KeyError, match='unknown AffinityNet test_cfg'):
+    with pytest.raises(KeyError, match=r"AffinityNet test_cfg: unknown keys \['alpha'\]"):
         _model(alpha=3)
 
 
@@ -210,3 +210,24 @@ def test_tensor_mode_returns_features() -> None:
     with torch.no_grad():
         features = model(torch.zeros(1, 3, 32, 40), mode='tensor')
     assert features.shape == (1, 56, 4, 5)
+
+
+@pytest.mark.parametrize('key, value, accepted', [
+    ('beta', 0, r'a number in \(0, inf\)'), ('beta', -1, r'a number in \(0, inf\)'),
+    ('bg_score', 1.5, r'a number in \(0, 1\) or None'),
+    ('bg_score', -0.2, r'a number in \(0, 1\) or None'),
+    ('bg_alpha', 0, r'a number in \(0, inf\)'), ('bg_alpha', -1, r'a number in \(0, inf\)'),
+    ('stride', 0, r'an integer in \[1, inf\)'), ('num_iters', -1, r'an integer in \[0, inf\)'),
+    ('num_iters', 2.5, r'an integer in \[0, inf\)'),
+    ('num_iters', 16.0, r'an integer in \[0, inf\), got 16\.0'),
+    ('beta', float('nan'), r'a number in \(0, inf\), got nan'),
+    ('crf', 'yes', 'True or False'), ('crf_workers', -2, r'an integer in \[0, inf\)'),
+])
+def test_test_cfg_out_of_range_is_refused(key: str, value, accepted: str) -> None:
+    with pytest.raises(ValueError, match=f'AffinityNet test_cfg: {key} must be {accepted}'):
+        _model(**{key: value})
+
+
+def test_test_cfg_in_range_is_kept() -> None:
+    cfg = _model(bg_score=0.6, beta=16, num_iters=0, crf_workers=None).test_cfg
+    assert (cfg['bg_score'], cfg['beta'], cfg['num_iters'], cfg['stride']) == (0.6, 16, 0, 8)

@@ -1,4 +1,5 @@
 """Tests of CAMClassifier: training losses and multi-scale CAM inference."""
+import pytest
 import torch
 import torch.nn.functional as F
 from mmseg.registry import MODELS
@@ -76,3 +77,17 @@ def test_loss_and_tensor_modes_with_mmseg_resnet() -> None:
     with torch.no_grad():
         raw = model.encode_decode(data['inputs'], [])
     assert raw.shape == (1, 4, 4, 5)  # output stride 8
+
+
+def test_test_cfg_out_of_range_is_refused() -> None:
+    backbone = dict(type='WideResNet38', widen_factor=0.0625, out_indices=(2, ), init_cfg=None)
+    for test_cfg, message in ((dict(bg_score=1.5), r'bg_score must be a number in \(0, 1\)'),
+                              (dict(bg_score=0), r'bg_score must be a number in \(0, 1\)'),
+                              (dict(scales=[1.0, 0]), 'scales must be a non-empty list'),
+                              (dict(scales=[]), 'scales must be a non-empty list'),
+                              (dict(flip=None), 'flip must be True or False'),
+                              (dict(bg_scor=0.2), r"unknown keys \['bg_scor'\]")):
+        with pytest.raises((ValueError, KeyError), match=f'CAMClassifier test_cfg: {message}'):
+            MODELS.build(dict(type='CAMClassifier', backbone=backbone,
+                              decode_head=dict(type='CAMHead', in_channels=256,
+                                               num_classes=4), test_cfg=test_cfg))

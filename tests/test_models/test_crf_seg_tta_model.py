@@ -90,3 +90,14 @@ def test_plain_and_augmented_batches(tta_model: CRFSegTTAModel, image_path: str)
         label = result.pred_sem_seg.data
         assert label.shape == (1, HEIGHT, WIDTH)
         assert 0 <= int(label.min()) and int(label.max()) < 7
+
+
+@pytest.mark.parametrize('crf_cfg, error, message', [
+    (dict(num_iter=5), KeyError, r"CRFSegTTAModel crf_cfg: unknown keys \['num_iter'\]"),
+    (dict(num_iters=0), ValueError, r'num_iters must be an integer in \[1, inf\), got 0'),
+    (dict(gauss_sxy=-3), ValueError, r'gauss_sxy must be a number in \(0, inf\), got -3'),
+    (dict(bilateral_compat=float('nan')), ValueError, r'bilateral_compat must be a number'),
+])
+def test_crf_cfg_out_of_range_is_refused(crf_cfg: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        CRFSegTTAModel(module=Config.fromfile(DEMO_CONFIG).model, crf_cfg=crf_cfg)

@@ -133,3 +133,10 @@ def test_demo_config_trains_on_its_pipeline(demo_root: Path) -> None:
     assert set(losses) == {'loss_cls', 'loss_sal', 'acc_cls'}
     assert batch['data_samples'][0].gt_saliency.data.shape == (1, 112, 112)
     assert all(torch.isfinite(value) for value in losses.values())
+
+
+def test_tau_and_lam_out_of_range_are_refused() -> None:
+    with pytest.raises(ValueError, match=r'EPSHead: tau must be a number in \(0, 1\), got 1.5'):
+        _head(tau=1.5)
+    with pytest.raises(ValueError, match=r'EPSHead: lam must be a number in \[0, 1\], got -0.1'):
+        _head(lam=-0.1)

@@ -180,3 +180,15 @@ def test_tool_prints_and_writes_markdown(work_dir: Path, monkeypatch, capsys) ->
     assert '| no | demo CAM classifier | seg/seg_metrics.json |' in written
     assert '| no | none | cam/cam_metrics.json |' in written
     assert '| refined pseudo labels | PSA random walk | 61.0 | VOC12 train (1,464) |' in written
+
+
+def test_values_that_are_not_numbers_are_named(work_dir: Path) -> None:
+    _write(work_dir / 'seg/seg_metrics.json', {'mIoU': 'high'})
+    with pytest.raises(ValueError, match=r"seg_metrics\.json: 'mIoU' must be a number, got "
+                       r"'high'"):
+        leaderboard_table(str(work_dir))
+    _write(work_dir / 'seg/seg_metrics.json',
+           {'mIoU': 50.0, 'IoU.a': 'high', 'Precision.a': 1.0, 'Recall.a': 1.0})
+    with pytest.raises(ValueError, match=r"seg_metrics\.json: metrics key 'IoU\.a' must be a "
+                       r"number, got 'high'"):
+        per_class_iou_table(str(work_dir))

@@ -1,4 +1,6 @@
 """CAM and affinity-score files: NaN and infinity refused when written and when read."""
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +9,7 @@ import torch
 
 from mmwsss.utils import (NonFiniteError, UnreadableFileError, load_affinity_scores,
                           load_cams, save_affinity_scores, save_cams, save_npz)
+from mmwsss.utils.walk_affinity_io import load_walk_affinity
 
 LABELS = torch.tensor([0., 1., 1.])
 
@@ -67,3 +70,43 @@ def test_affinity_scores_with_nan_refused_on_write_and_read(tmp_path: Path) -> N
     with pytest.raises(NonFiniteError, match=f"\"high\" of the affinity-score file of image "
                        f"'img_4': {path}"):
         load_affinity_scores(path)
+
+
+def _forged_npz(path: Path, shape: tuple, data: bytes = b'\0' * 16,
+                compression: int = zipfile.ZIP_STORED) -> Path:
+    """An .npz whose member header claims ``shape`` (float16) over a few bytes."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, dict(descr='<f2', fortran_order=False, shape=shape))
+    with zipfile.ZipFile(path, 'w', compression) as archive:
+        archive.writestr('cams.npy', header.getvalue() + data)
+        archive.writestr('labels.npy', b'')
+    return path
+
+
+@pytest.mark.parametrize('load, kind', [
+    (lambda path: load_cams(path, 3), "CAM file of image 'img_1'"),
+    (load_affinity_scores, "affinity-score file of image 'img_1'"),
+    (load_walk_affinity, 'random-walk affinity file'),
+])
+@pytest.mark.parametrize('compression', [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_forged_array_header_is_refused_before_allocating(tmp_path: Path, load, kind: str,
+                                                          compression: int) -> None:
+    """10^10 elements claimed (18.6 GiB): refused with the file, no MemoryError."""
+    path = _forged_npz(tmp_path / 'img_1.npz', (1, 100000, 100000), compression=compression)
+    with pytest.raises(UnreadableFileError, match=rf'{kind}: {path}: member cams\.npy claims '
+                       r'shape \(1, 100000, 100000\) of float16 \(20000000000 bytes\) but '
+                       r'holds 16 bytes'):
+        load(path)
+
+
+def test_forged_member_size_is_refused(tmp_path: Path) -> None:
+    """A zip directory claiming more than deflate can expand is refused."""
+    path = _forged_npz(tmp_path / 'img_1.npz', (2, 4), compression=zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    directory = data.index(b'PK\x01\x02')
+    data[directory + 24:directory + 28] = (10**9).to_bytes(4, 'little')  # uncompressed size
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnreadableFileError, match=rf'{path}: member cams\.npy claims '
+                       r'1000000000 bytes from \d+ compressed'):
+        load_cams(path, 3)

@@ -1,4 +1,6 @@
 """Tests of the atomic, pickle-free writers."""
+import errno
+import json
 import os
 import stat
 from pathlib import Path
@@ -77,3 +79,24 @@ def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -
         os.umask(old)
     for name in ('r.json', 'x.npz', 'l.png'):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
+
+
+def test_full_disk_names_the_file_being_written(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC from write() carries no file name: atomic_path adds the destination."""
+    target = tmp_path / 'metrics.json'
+    target.write_text('old')
+
+    def full_disk(*args, **kwargs) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(json, 'dump', full_disk)
+    with pytest.raises(OSError, match=rf'No space left on device while writing: '
+                       rf"'{target}'") as error:
+        save_json({'mIoU': 1.0}, target)
+    assert error.value.errno == errno.ENOSPC and error.value.filename == str(target)
+    assert target.read_text() == 'old' and [p.name for p in tmp_path.iterdir()] == [
+        'metrics.json']
+    with pytest.raises(FileNotFoundError, match='nowhere'):  # named errors pass unchanged
+        with atomic_path(target):
+            open(tmp_path / 'nowhere' / 'x')

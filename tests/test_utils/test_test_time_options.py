@@ -2,7 +2,8 @@
 import pytest
 from mmengine.config import Config
 
-from mmwsss.utils import apply_test_time_options, variant_suffix
+from mmwsss.utils import apply_test_time_options, load_config, variant_suffix
+from mmwsss.utils.test_time_options import check_seg_test_cfg
 from tests.conftest import REPO_ROOT
 
 CONFIG = str(REPO_ROOT / 'configs/seg'
@@ -44,3 +45,30 @@ def test_tta_needs_a_tta_pipeline() -> None:
     cfg.tta_pipeline = None
     with pytest.raises(KeyError, match='tta_pipeline'):
         apply_test_time_options(cfg, tta=True)
+
+
+@pytest.mark.parametrize('options, error, message', [
+    ({'model.test_cfg.foo': 1}, KeyError, r"EncoderDecoder test_cfg: unknown keys \['foo'\]"),
+    ({'model.test_cfg.mode': 'sliding'}, ValueError, "mode must be one of 'whole', 'slide'"),
+    ({'model.test_cfg.mode': 'slide', 'model.test_cfg.crop_size': [112, 112],
+      'model.test_cfg.stride': [0, 0]}, ValueError, r'stride must be 2 items, each an integer'),
+    ({'model.test_cfg.mode': 'slide'}, KeyError, r"mode 'slide' needs \['crop_size', 'stride'\]"),
+])
+def test_load_config_refuses_bad_segmentation_test_cfg(options: dict, error: type,
+                                                      message: str) -> None:
+    with pytest.raises(error, match=message):
+        load_config(CONFIG, options)
+
+
+def test_segmentation_test_cfg_checked_inside_test_time_wrappers() -> None:
+    model = Config.fromfile(CONFIG).model
+    cfg = load_config(CONFIG, {'model.test_cfg.mode': 'slide',
+                               'model.test_cfg.crop_size': [112, 112],
+                               'model.test_cfg.stride': [64, 64]})
+    assert cfg.model.test_cfg.stride == [64, 64]
+    model.test_cfg = dict(mode='whole', strides=(8, 8))
+    with pytest.raises(KeyError, match=r"unknown keys \['strides'\]"):
+        check_seg_test_cfg(dict(type='CRFSegTTAModel', module=model))
+    check_seg_test_cfg(dict(type='AffinityNet', test_cfg=dict(beta=8)))
+    check_seg_test_cfg(dict(type='CascadeEncoderDecoder', test_cfg=dict(
+        mode='whole', subdivision_steps=2, subdivision_num_points=8196, scale_factor=2)))

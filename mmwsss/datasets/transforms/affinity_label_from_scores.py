@@ -4,6 +4,7 @@ from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
 from mmwsss.ops.affinity_labels import affinity_label_from_scores, pool_scores
+from mmwsss.utils.ranges import UNIT_OPEN, Range, check_setting
 
 from .load_affinity_scores import CLASSES_KEY, HIGH_KEY, LOW_KEY
 
@@ -33,10 +34,10 @@ class AffinityLabelFromScores(BaseTransform):
     """
 
     def __init__(self, stride: int = 8, min_score: float = 1e-5) -> None:
-        if stride < 1:
-            raise ValueError(f'stride must be positive, got {stride}')
-        self.stride = stride
-        self.min_score = min_score
+        self.stride = check_setting('stride', stride, Range(1, integer=True),
+                                    'AffinityLabelFromScores')
+        self.min_score = check_setting('min_score', min_score, UNIT_OPEN,
+                                       'AffinityLabelFromScores')
 
     def transform(self, results: dict) -> dict:
         """Label one sample.

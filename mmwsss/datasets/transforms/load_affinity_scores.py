@@ -7,6 +7,8 @@ from mmseg.registry import TRANSFORMS
 
 from mmwsss.utils.affinity_io import load_affinity_scores
 
+from .load_wsss_image import check_same_size
+
 LOW_KEY = 'affinity_scores_low'
 HIGH_KEY = 'affinity_scores_high'
 CLASSES_KEY = 'affinity_classes'
@@ -48,11 +50,7 @@ class LoadAffinityScores(BaseTransform):
                 f'affinity scores not found: {path} (write them with '
                 'tools/make_affinity_labels.py)')
         low, high, classes = load_affinity_scores(path)
-        image_size = tuple(results['img'].shape[:2] if 'img' in results
-                           else results['img_shape'][:2])
-        if low.shape[1:] != image_size:
-            raise ValueError(f'affinity scores {path} have size {low.shape[1:]}, '
-                             f'the image {image_size}')
+        check_same_size(low.shape[1:], results, f'affinity-score file {path}')
         if 'img_labels' in results:
             expected = np.flatnonzero(np.asarray(results['img_labels']) > 0) + 1
             if classes[1:].tolist() != expected.tolist():

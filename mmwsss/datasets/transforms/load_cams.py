@@ -7,6 +7,8 @@ from mmseg.registry import TRANSFORMS
 
 from mmwsss.utils.cam_io import load_cams
 
+from .load_wsss_image import check_same_size
+
 
 @TRANSFORMS.register_module()
 class LoadCAMs(BaseTransform):
@@ -45,11 +47,7 @@ class LoadCAMs(BaseTransform):
         if sorted(labels.tolist()) != expected.tolist():
             raise ValueError(f'CAM file {path} holds classes {labels.tolist()}, the '
                              f'image-level labels are {expected.tolist()}')
-        image_size = tuple(results['img'].shape[:2] if 'img' in results
-                           else results['img_shape'][:2])
-        if cams.shape[1:] != image_size:
-            raise ValueError(f'CAMs {path} have size {cams.shape[1:]}, the image '
-                             f'{image_size}')
+        check_same_size(cams.shape[1:], results, f'CAM file {path}')
         results['gt_cams'] = np.ascontiguousarray(cams.transpose(1, 2, 0))
         results.setdefault('seg_fields', []).append('gt_cams')
         return results

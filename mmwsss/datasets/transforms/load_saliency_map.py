@@ -5,6 +5,8 @@ from mmseg.registry import TRANSFORMS
 
 from mmwsss.utils.readers import read_saliency_map
 
+from .load_wsss_image import check_same_size
+
 
 @TRANSFORMS.register_module()
 class LoadSaliencyMap(BaseTransform):
@@ -36,9 +38,8 @@ class LoadSaliencyMap(BaseTransform):
             raise KeyError('LoadSaliencyMap needs "saliency_path": set '
                            "data_prefix['saliency_path'] in the dataset config")
         saliency = read_saliency_map(path, results.get('img_id'))
-        if 'img_shape' in results and saliency.shape != tuple(results['img_shape'][:2]):
-            raise ValueError(f'saliency map {path} has shape {saliency.shape}, '
-                             f'the image {tuple(results["img_shape"][:2])}')
+        if 'img_shape' in results:
+            check_same_size(saliency.shape, results, f'saliency map {path}')
         results['gt_saliency'] = np.round(saliency).astype(np.uint8)
         results.setdefault('seg_fields', []).append('gt_saliency')
         return results

@@ -4,6 +4,8 @@ from mmseg.registry import TRANSFORMS
 
 from mmwsss.utils.readers import read_label_png
 
+from .load_wsss_image import check_same_size
+
 
 @TRANSFORMS.register_module()
 class LoadWSSSAnnotations(LoadAnnotations):
@@ -16,9 +18,12 @@ class LoadWSSSAnnotations(LoadAnnotations):
     ``mmwsss.utils.MAX_IMAGE_PIXELS`` pixels raises an error naming the path
     and the image id (``results['img_id']``). The values are used as written: WSSS datasets
     neither reduce the zero label nor remap labels, and asking for either
-    is an error.
+    is an error. A label map whose size differs from its image's
+    (``ori_shape``, the size as read: the test pipeline loads labels after
+    resizing the image) is refused, naming both files and both sizes.
 
-    Required keys: ``seg_map_path``. Added keys: ``gt_seg_map``; modified:
+    Required keys: ``seg_map_path``; ``ori_shape`` and ``img_path`` when
+    checked against an image. Added keys: ``gt_seg_map``; modified:
     ``seg_fields``.
     """
 
@@ -32,6 +37,9 @@ class LoadWSSSAnnotations(LoadAnnotations):
         if self.backend_args:
             raise ValueError('LoadWSSSAnnotations reads local files only: leave '
                              'backend_args unset')
-        results['gt_seg_map'] = read_label_png(results['seg_map_path'],
-                                               results.get('img_id'))
+        label = read_label_png(results['seg_map_path'], results.get('img_id'))
+        if 'ori_shape' in results:
+            check_same_size(label.shape, results, f'label map {results["seg_map_path"]}',
+                            'ori_shape')
+        results['gt_seg_map'] = label
         results.setdefault('seg_fields', []).append('gt_seg_map')

@@ -1,11 +1,34 @@
 """Load an image with :func:`mmwsss.utils.readers.read_image`: failures name the file."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
 from mmseg.registry import TRANSFORMS
 
 from mmwsss.utils.readers import read_image
+
+
+def check_same_size(size: Sequence[int], results: dict, what: str,
+                    image_key: str = 'img_shape') -> None:
+    """Refuse a map whose size differs from its image's.
+
+    Args:
+        size: (H, W) (or longer: the first two are compared) of the map.
+        results: Pipeline results with the image's ``img_path`` and
+            ``image_key`` (or ``img``).
+        what: The map and its file (``'saliency map x.png'``), for the message.
+        image_key: ``img_shape`` (the image as it is now, ``img``'s size when
+            present: maps that follow its transforms) or ``ori_shape`` (as read).
+
+    Raises:
+        ValueError: the sizes differ; the message names both files and sizes.
+    """
+    current = image_key == 'img_shape' and 'img' in results
+    image_size = tuple(results['img'].shape[:2] if current else results[image_key][:2])
+    if tuple(size[:2]) != image_size:
+        raise ValueError(f'{what} has size {tuple(size[:2])}, its image '
+                         f'{results.get("img_path")} {image_size}: the files do not '
+                         'belong together (or were resized)')
 
 
 @TRANSFORMS.register_module()

@@ -11,6 +11,7 @@ from mmwsss.evaluation.segmentation_scores import (confusion_matrix, flat_scores
                                                   segmentation_scores)
 from mmwsss.ops.cam import cam_pseudo_label
 from mmwsss.reporting.per_class_table import BEST_PREFIX, per_class_markdown
+from mmwsss.utils.ranges import UNIT_OPEN, check_each
 
 SWEEP_PREFIX = 'sweep/mIoU@'
 """Key prefix of the background-threshold sweep in the returned metrics."""
@@ -70,7 +71,7 @@ class PseudoLabelMetric(BaseMetric):
     the same scores at the best threshold prefixed with ``best/``.
 
     Args:
-        bg_thresholds: Background scores to sweep, or None.
+        bg_thresholds: Background scores to sweep, each in (0, 1), or None.
         ignore_index: Ground-truth value to ignore.
         collect_device: Device for gathering results across ranks.
         prefix: Prefix of the metric names.
@@ -82,7 +83,8 @@ class PseudoLabelMetric(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.bg_thresholds = [float(t) for t in (bg_thresholds or [])]
+        self.bg_thresholds = [float(t) for t in check_each(
+            'bg_thresholds', bg_thresholds or [], UNIT_OPEN, 'PseudoLabelMetric')]
         self.ignore_index = ignore_index
         self._total: Optional[dict] = None
         self._last: Optional[dict] = None
@@ -96,13 +98,17 @@ class PseudoLabelMetric(BaseMetric):
                                'add LoadWSSSAnnotations to the test pipeline')
             gt = sample['gt_sem_seg']['data'][0]
             pred = sample['pred_sem_seg']['data'][0].to(gt.device)
+            names = dict(pred_name=f'prediction for image {sample.get("img_path")}',
+                         gt_name=f'ground truth {sample.get("seg_map_path")}')
             result = dict(confusion=confusion_matrix(pred, gt, num_classes,
-                                                     self.ignore_index), num_images=1)
+                                                     self.ignore_index, **names),
+                          num_images=1)
             if self.bg_thresholds and 'pred_cams' in sample:
                 cams = sample['pred_cams']['data']
                 result['sweep'] = np.stack([
                     confusion_matrix(cam_pseudo_label(cams, t), gt, num_classes,
-                                     self.ignore_index) for t in self.bg_thresholds
+                                     self.ignore_index, **names)
+                    for t in self.bg_thresholds
                 ])
             self._add(self._last)
             self._last = result

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.pair_indices import extract_pair_labels
+from mmwsss.utils.ranges import Range, check_setting
 
 DEFAULT_INIT_CFG = dict(
     type='Kaiming', layer='Conv2d', a=0, mode='fan_in', nonlinearity='leaky_relu',
@@ -61,7 +62,7 @@ class AffinityHead(BaseModule):
         in_index: Indices of the three levels in the backbone outputs.
         out_channels: Channels of the affinity features (``conv_f9``);
             None: ``sum(channels)`` (448).
-        radius: Pair radius r of the affinities (5).
+        radius: Pair radius r of the affinities (5; an integer >= 2).
         loss_decode: Loss config (``PairAffinityLoss``).
         init_cfg: Initialisation; PSA's by default (``DEFAULT_INIT_CFG``).
     """
@@ -84,7 +85,7 @@ class AffinityHead(BaseModule):
         self.channels = tuple(channels)
         self.in_index = tuple(in_index)
         self.out_channels = out_channels or sum(self.channels)
-        self.radius = radius
+        self.radius = check_setting('radius', radius, Range(2, integer=True), 'AffinityHead')
         for name, in_ch, out_ch in zip(_BRANCH_NAMES, self.in_channels, self.channels):
             self.add_module(name, nn.Conv2d(in_ch, out_ch, 1, bias=False))
         self.conv_f9 = nn.Conv2d(sum(self.channels), self.out_channels, 1, bias=False)

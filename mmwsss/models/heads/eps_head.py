@@ -8,6 +8,7 @@ from mmseg.structures import SegDataSample
 from torch import Tensor
 
 from mmwsss.ops.saliency_loss import eps_saliency_loss
+from mmwsss.utils.ranges import UNIT_OPEN, Range, check_setting
 
 from .cam_head import CAMHead, stack_img_labels
 
@@ -72,9 +73,10 @@ class EPSHead(CAMHead):
             output channels.
         in_index: Which backbone output to use.
         dropout_ratio: Dropout2d probability on the features in training.
-        tau: Overlap threshold of the saliency loss (official scripts 0.4).
+        tau: Overlap threshold of the saliency loss (official scripts 0.4),
+            in (0, 1).
         lam: Weight of the foreground map in the saliency loss (0.5 for VOC,
-            0.9 for COCO).
+            0.9 for COCO), in [0, 1].
         init_cfg: Xavier-uniform on the 1x1 conv by default.
     """
 
@@ -90,8 +92,8 @@ class EPSHead(CAMHead):
         super().__init__(in_channels, num_classes + 1, in_index=in_index,
                          dropout_ratio=dropout_ratio, init_cfg=init_cfg)
         self.num_classes = num_classes
-        self.tau = tau
-        self.lam = lam
+        self.tau = check_setting('tau', tau, UNIT_OPEN, 'EPSHead')
+        self.lam = check_setting('lam', lam, Range(0, 1), 'EPSHead')
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         """Foreground classification logits.

@@ -22,6 +22,7 @@ from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.random_walk import (channel_argmax, constant_background, random_walk,
                                     random_walk_input, random_walk_scores_to_image)
 from mmwsss.utils.finite import check_finite
+from mmwsss.utils.ranges import POSITIVE, UNIT_OPEN, Flag, Range
 from mmwsss.utils.readers import read_image
 
 
@@ -72,13 +73,15 @@ class AffinityNet(WSSSSegmentor):
         decode_head: :class:`AffinityHead` config.
         data_preprocessor: ``SegDataPreProcessor`` config.
         train_cfg: Unused, for the segmentor contract.
-        test_cfg: ``bg_alpha`` (16), ``bg_score`` (None: PSA's background
-            channel of ``bg_alpha``; a number: the constant background of
-            re-normalised walked classes), ``beta`` (8), ``num_iters`` (t = 256),
-            ``stride`` (the backbone's output stride, 8), ``crf`` (False) and
-            ``crf_workers`` (None: every core, shared by the ranks of the
-            node, ``cpu_count // world_size``; 0: the CRF runs in this
-            process, synchronously).
+        test_cfg: ``bg_alpha`` (16, positive), ``bg_score`` (None: PSA's
+            background channel of ``bg_alpha``; a number in (0, 1): the
+            constant background of re-normalised walked classes), ``beta``
+            (8, positive), ``num_iters`` (t = 256, an integer >= 0),
+            ``stride`` (the backbone's output stride, 8, an integer >= 1),
+            ``crf`` (False) and ``crf_workers`` (None: every core, shared by
+            the ranks of the node, ``cpu_count // world_size``; 0: the CRF
+            runs in this process, synchronously). Other keys and values out
+            of these ranges are refused.
         init_cfg: Initialisation config.
     """
 
@@ -86,6 +89,10 @@ class AffinityNet(WSSSSegmentor):
                             stride=8, crf=False, crf_workers=None)
     """Random-walk settings of PSA (docs/method.md#random-walk); ``crf`` adds the
     "+dCRF" labels."""
+    TEST_CFG_RULES = dict(
+        bg_alpha=POSITIVE, bg_score=UNIT_OPEN._replace(optional=True), beta=POSITIVE,
+        num_iters=Range(0, integer=True), stride=Range(1, integer=True), crf=Flag(),
+        crf_workers=Range(0, integer=True, optional=True))
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Affinity features (B, D, h, w)."""

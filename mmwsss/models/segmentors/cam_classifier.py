@@ -9,6 +9,7 @@ from torch import Tensor
 from mmwsss.models.segmentors.wsss_segmentor import WSSSSegmentor
 from mmwsss.ops.cam import (cam_pseudo_label, merge_multiscale_cams,
                             multiscale_flip_inputs, normalize_cams)
+from mmwsss.utils.ranges import POSITIVE, UNIT_OPEN, Each, Flag
 
 
 @MODELS.register_module()
@@ -29,11 +30,13 @@ class CAMClassifier(WSSSSegmentor):
         decode_head: CAM head config.
         data_preprocessor: ``SegDataPreProcessor`` config.
         train_cfg: Unused, for the segmentor contract.
-        test_cfg: ``scales``, ``flip`` and ``bg_score`` of the CAM inference.
+        test_cfg: ``scales`` (positive), ``flip`` and ``bg_score`` (in (0, 1))
+            of the CAM inference.
         init_cfg: Initialisation config.
     """
 
     DEFAULT_TEST_CFG = dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, bg_score=0.2)
+    TEST_CFG_RULES = dict(scales=Each(POSITIVE), flip=Flag(), bg_score=UNIT_OPEN)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Raw single-scale CAMs (B, C, h, w) at feature resolution."""

@@ -10,7 +10,13 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 
 from mmwsss.ops.crf import dense_crf
+from mmwsss.utils.ranges import POSITIVE, Range, check_settings
 from mmwsss.utils.readers import read_image
+
+CRF_CFG_RULES = dict(
+    num_iters=Range(1, integer=True), gauss_sxy=POSITIVE, gauss_compat=Range(0),
+    bilateral_sxy=POSITIVE, bilateral_srgb=POSITIVE, bilateral_compat=Range(0))
+"""What each keyword argument of :func:`dense_crf` accepts in ``crf_cfg``."""
 
 
 @MODELS.register_module()
@@ -29,13 +35,15 @@ class CRFSegTTAModel(SegTTAModel):
         crf_cfg: Keyword arguments of :func:`dense_crf` (``num_iters``,
             ``gauss_sxy``, ``gauss_compat``, ``bilateral_sxy``,
             ``bilateral_srgb``, ``bilateral_compat``); defaults are PSA's.
+            Other keys and values outside :data:`CRF_CFG_RULES` are refused.
         data_preprocessor: Optional data preprocessor overriding the module's.
     """
 
     def __init__(self, module: dict, crf_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None) -> None:
+        crf_cfg = check_settings(crf_cfg, CRF_CFG_RULES, 'CRFSegTTAModel crf_cfg')
         super().__init__(module=module, data_preprocessor=data_preprocessor)
-        self.crf_cfg = dict(crf_cfg or {})
+        self.crf_cfg = crf_cfg
 
     def test_step(self, data: dict) -> SampleList:
         """Predict augmented (TTA) or plain batches.

@@ -7,12 +7,16 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
+from mmwsss.utils.ranges import Rule, check_settings
+
 
 class WSSSSegmentor(BaseSegmentor):
     """A backbone and a head whose ``loss`` takes the backbone features.
 
-    Subclasses define ``DEFAULT_TEST_CFG``; ``test_cfg`` overrides its values
-    and an unknown key is an error (no typo passes silently).
+    Subclasses define ``DEFAULT_TEST_CFG`` and what each of its keys accepts,
+    ``TEST_CFG_RULES``; ``test_cfg`` overrides its values, and an unknown key
+    or a value out of range is an error naming the key (no typo or
+    degenerate setting passes silently).
 
     Args:
         backbone: Backbone config.
@@ -24,6 +28,7 @@ class WSSSSegmentor(BaseSegmentor):
     """
 
     DEFAULT_TEST_CFG: ClassVar[dict] = {}
+    TEST_CFG_RULES: ClassVar[Dict[str, Rule]] = {}
 
     def __init__(self,
                  backbone: ConfigType,
@@ -33,13 +38,11 @@ class WSSSSegmentor(BaseSegmentor):
                  test_cfg: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.test_cfg = check_settings(dict(self.DEFAULT_TEST_CFG, **(test_cfg or {})),
+                                       self.TEST_CFG_RULES, f'{type(self).__name__} test_cfg')
         self.backbone = MODELS.build(backbone)
         self.decode_head = MODELS.build(decode_head)
         self.train_cfg = train_cfg
-        unknown = set(test_cfg or {}) - set(self.DEFAULT_TEST_CFG)
-        if unknown:
-            raise KeyError(f'unknown {type(self).__name__} test_cfg keys: {sorted(unknown)}')
-        self.test_cfg = dict(self.DEFAULT_TEST_CFG, **(test_cfg or {}))
 
     def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         """Backbone features of images (B, 3, H, W)."""
