@@ -12,6 +12,13 @@ from PIL import Image
 
 PathLike = Union[str, os.PathLike]
 
+TEMPORARY_MARKER = 'mmwsss-'
+"""Part of the name of every temporary file :func:`atomic_path` creates
+(``.{stem}.mmwsss-{8 random characters}.tmp{suffix}``): what tells a stale
+temporary of this project from a file of someone else (see
+:mod:`mmwsss.utils.stale_files`)."""
+
+
 def voc_palette(num_colors: int = 256) -> np.ndarray:
     """Return the PASCAL VOC colour map.
 
@@ -53,12 +60,13 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         path: Final destination.
 
     Yields:
-        A temporary path in the same directory (same file extension).
+        A temporary path in the same directory (same file extension), named
+        ``.{stem}.mmwsss-{random}.tmp{suffix}`` (:data:`TEMPORARY_MARKER`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f'.{path.stem}.', suffix=f'.tmp{path.suffix}', dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f'.{path.stem}.{TEMPORARY_MARKER}',
+                                    suffix=f'.tmp{path.suffix}', dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
