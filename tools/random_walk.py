@@ -32,7 +32,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmwsss.engine import ResumeWritersHook
-from mmwsss.utils import load_config
+from mmwsss.utils import add_trust_checkpoint_argument, load_config, trust_checkpoints
 
 SAVE_HOOK, SCORE_HOOK = 'SavePseudoLabelHook', 'ScorePseudoLabelsHook'
 CRF_FIELD, CRF_DIR = 'pred_crf_sem_seg', 'rw_crf_pseudo_labels'
@@ -55,6 +55,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--redo', action='store_true',
                         help='move the output folders to {work-dir}/replaced_<time>/ and '
                         'walk every image again (needed when the settings changed)')
+    add_trust_checkpoint_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -66,6 +67,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Build the runner, run the random walk and say where the results are."""
     args = parse_args()
+    trust_checkpoints(args.trust_checkpoint)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)

@@ -18,7 +18,8 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmwsss.engine import ResumeWritersHook
-from mmwsss.utils import apply_test_time_options, load_config, trust_checkpoints
+from mmwsss.utils import (add_trust_checkpoint_argument, apply_test_time_options,
+                          load_config, trust_checkpoints)
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,10 +34,7 @@ def parse_args() -> argparse.Namespace:
                         help='multi-scale + flip test-time augmentation (tta_pipeline)')
     parser.add_argument('--crf', action='store_true',
                         help='refine the predictions with a dense CRF (crf_cfg)')
-    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
-                        help='allow FILE to be fully unpickled (weights_only=False); '
-                        'only for files you trust, unpickling can run code. '
-                        'Every other checkpoint loads weights only')
+    add_trust_checkpoint_argument(parser)
     parser.add_argument('--redo', action='store_true',
                         help='move the folders of per-image outputs (CAMs, labels) to '
                         '{work-dir}/replaced_<time>/ and write every image again (needed '
