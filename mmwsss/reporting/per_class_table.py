@@ -19,6 +19,12 @@ BEST_PREFIX = 'best/'
 """Key prefix of the scores at the best background threshold of a CAM sweep."""
 
 
+def score_value(value: object) -> float:
+    """A score of a metrics file as a float: ``null`` (an undefined score, as
+    :func:`~mmwsss.utils.io.save_json` writes NaN) is NaN."""
+    return float('nan') if value is None else float(value)
+
+
 def per_class_scores(metrics: Mapping[str, object],
                      prefix: str = '') -> Dict[str, Dict[str, float]]:
     """The per-class scores of flat metrics, in the metrics' class order.
@@ -46,7 +52,7 @@ def per_class_scores(metrics: Mapping[str, object],
             full_key = f'{prefix}{score}.{name}'
             if full_key not in metrics:
                 raise KeyError(f'metrics have {key!r} but no {full_key!r}')
-            scores[name][score] = float(metrics[full_key])
+            scores[name][score] = score_value(metrics[full_key])
     return scores
 
 
@@ -76,7 +82,7 @@ def per_class_markdown(metrics: Mapping[str, object], prefix: str = '') -> str:
         key = f'{prefix}m{score}'
         if key not in metrics:
             raise KeyError(f'metrics have no {key!r}')
-        means.append(float(metrics[key]))
+        means.append(score_value(metrics[key]))
     lines = ['| class | ' + ' | '.join(SCORES) + ' |', '|' + ' --- |' * (len(SCORES) + 1)]
     rows = [(name, [values[score] for score in SCORES]) for name, values in scores.items()]
     rows.append(('mean', means))

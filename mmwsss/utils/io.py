@@ -1,5 +1,6 @@
 """Atomic, pickle-free file writing used by every stage that writes results."""
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -117,8 +118,32 @@ def save_npz(path: PathLike, **arrays: np.ndarray) -> None:
                                               allow_pickle=False)
 
 
+def strict_json_value(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float (nested in dicts, lists and
+    tuples) replaced by None, the ``null`` of strict JSON.
+
+    Args:
+        obj: JSON-serialisable object.
+
+    Returns:
+        A copy of the containers; other values unchanged.
+    """
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: strict_json_value(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict_json_value(value) for value in obj]
+    return obj
+
+
 def save_json(obj: Any, path: PathLike) -> None:
-    """Atomically write ``obj`` as indented JSON.
+    """Atomically write ``obj`` as indented, strict JSON.
+
+    Undefined numbers (NaN, e.g. the IoU of a class absent from both the
+    predictions and the ground truth, or infinities) are written as ``null``
+    (:func:`strict_json_value`): the file holds no ``NaN``, which strict
+    parsers (``JSON.parse`` of browsers and Node) refuse.
 
     Args:
         obj: JSON-serialisable object.
@@ -126,5 +151,6 @@ def save_json(obj: Any, path: PathLike) -> None:
     """
     with atomic_path(path) as tmp:
         with open(tmp, 'w') as file:
-            json.dump(obj, file, indent=2, sort_keys=False)
+            json.dump(strict_json_value(obj), file, indent=2, sort_keys=False,
+                      allow_nan=False)
             file.write('\n')
