@@ -1,10 +1,11 @@
 """Shared fixtures: a small demo dataset generated once per test session, and
 CAM / affinity-score files of it for the AffinityNet stage."""
+import json
 import os
 import socket
 import subprocess
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 import numpy as np
 import pytest
@@ -43,6 +44,15 @@ def run_tool(args: List[str]) -> subprocess.CompletedProcess:
                             timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
+
+
+def read_strict_json(path: Path) -> Any:
+    """Parse a JSON file as strict parsers (browsers, Node) do: ``NaN`` and
+    ``Infinity`` are errors naming the file."""
+    def refuse(constant: str) -> None:
+        raise ValueError(f'{path}: {constant} is not JSON')
+
+    return json.loads(Path(path).read_text(), parse_constant=refuse)
 
 
 def free_port() -> int:

@@ -35,6 +35,8 @@ def test_config_builds(path: Path) -> None:
         assert stages and all(Path(stage.config) in CONFIGS for stage in stages)
         return
     assert cfg.get('custom_imports', {}).get('imports') == ['mmwsss']
+    # checkpoints are written atomically (a killed save leaves no cut file)
+    assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     if 'model' in cfg:
         model = MODELS.build(cfg.model)
         assert sum(p.numel() for p in model.parameters()) > 0

@@ -22,7 +22,8 @@ import torch
 
 from mmwsss.models.backbones.wide_resnet38_weights import (
     convert_mxnet_params, convert_official_checkpoint, read_mxnet_params)
-from mmwsss.utils import atomic_path
+from mmwsss.utils import (add_trust_checkpoint_argument, atomic_path, load_local_checkpoint,
+                          trust_checkpoints)
 
 _BUFFER_SUFFIXES = ('running_mean', 'running_var', 'num_batches_tracked')
 
@@ -45,6 +46,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'mxnet: ImageNet .params file (ilsvrc-cls_rna-a1_cls1000_ep-0001.params)')
     parser.add_argument('src', type=Path, help='official weight file')
     parser.add_argument('dst', type=Path, help='output checkpoint (.pth)')
+    add_trust_checkpoint_argument(parser)
     args = parser.parse_args(argv)
     if not args.src.is_file():
         parser.error(f'source file not found: {args.src}')
@@ -60,7 +62,7 @@ def load_psa_state_dict(path: Path) -> Mapping[str, torch.Tensor]:
     Returns:
         The state dict.
     """
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    checkpoint = load_local_checkpoint(str(path), map_location='cpu')
     if isinstance(checkpoint, Mapping) and isinstance(
             checkpoint.get('state_dict'), Mapping):
         checkpoint = checkpoint['state_dict']
@@ -94,6 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         Process exit status.
     """
     args = parse_args(argv)
+    trust_checkpoints(args.trust_checkpoint)
     try:
         state_dict = convert(args.source_format, args.src)
     except (KeyError, ValueError) as error:

@@ -11,13 +11,17 @@ truth, their flat metrics ``{work_dir}/rw_metrics.json`` (and
 ``{work_dir}/rw_affinities/{id}.npz``, which ``tools/sweep_random_walk.py``
 re-walks for other settings without the network. Images already written are skipped
 (``ResumeWritersHook(skip_written=True)``), so an interrupted run resumes; the
-metrics (``ScorePseudoLabelsHook``) always cover every image.
+metrics (``ScorePseudoLabelsHook``) always cover every image. Each output folder
+records the settings (config, checkpoint) it was written with: a rerun with
+other settings into the same work dir is refused, naming the changed keys;
+``--redo`` moves the folders to ``{work_dir}/replaced_<time>/`` and starts over.
 
 Examples::
 
     python tools/random_walk.py CONFIG CHECKPOINT
     python tools/random_walk.py CONFIG CHECKPOINT --crf       # also RW + dense CRF
     python tools/random_walk.py CONFIG CHECKPOINT --save-affinity  # for tools/sweep_random_walk.py
+    python tools/random_walk.py CONFIG CHECKPOINT --cfg-options model.test_cfg.beta=10 --redo
     torchrun --nproc_per_node=2 tools/random_walk.py CONFIG CHECKPOINT --launcher pytorch
 """
 import argparse
@@ -28,7 +32,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmwsss.engine import ResumeWritersHook
-from mmwsss.utils import load_config
+from mmwsss.utils import add_trust_checkpoint_argument, load_config, trust_checkpoints
 
 SAVE_HOOK, SCORE_HOOK = 'SavePseudoLabelHook', 'ScorePseudoLabelsHook'
 CRF_FIELD, CRF_DIR = 'pred_crf_sem_seg', 'rw_crf_pseudo_labels'
@@ -48,6 +52,10 @@ def parse_args() -> argparse.Namespace:
                         help=f'also store each image\'s affinities in {AFFINITY_DIR}')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. model.test_cfg.beta=10')
+    parser.add_argument('--redo', action='store_true',
+                        help='move the output folders to {work-dir}/replaced_<time>/ and '
+                        'walk every image again (needed when the settings changed)')
+    add_trust_checkpoint_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -59,6 +67,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Build the runner, run the random walk and say where the results are."""
     args = parse_args()
+    trust_checkpoints(args.trust_checkpoint)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
@@ -78,7 +87,7 @@ def main() -> None:
     if args.save_affinity and not any(hook.get('type') == AFFINITY_HOOK
                                       for hook in cfg.custom_hooks):
         cfg.custom_hooks.append(dict(type=AFFINITY_HOOK, out_dir=AFFINITY_DIR))
-    ResumeWritersHook.turn_on(cfg.custom_hooks)
+    ResumeWritersHook.turn_on(cfg.custom_hooks, redo=args.redo)
     runner = Runner.from_cfg(cfg)
     runner.test()
     outputs = [folder for hook in save_hooks

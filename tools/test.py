@@ -1,5 +1,9 @@
 """Run a config's test loop (evaluation, CAM inference, pseudo labels) on a checkpoint.
 
+The folders of per-image outputs (CAMs, pseudo labels) record the settings
+they were written with; a run with other settings into the same work dir is
+refused, naming the changed keys, unless ``--redo`` moves them aside first.
+
 Examples::
 
     python tools/test.py CONFIG CHECKPOINT
@@ -13,7 +17,9 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mmwsss.utils import apply_test_time_options, load_config, trust_checkpoints
+from mmwsss.engine import ResumeWritersHook
+from mmwsss.utils import (add_trust_checkpoint_argument, apply_test_time_options,
+                          load_config, trust_checkpoints)
 
 
 def parse_args() -> argparse.Namespace:
@@ -28,10 +34,11 @@ def parse_args() -> argparse.Namespace:
                         help='multi-scale + flip test-time augmentation (tta_pipeline)')
     parser.add_argument('--crf', action='store_true',
                         help='refine the predictions with a dense CRF (crf_cfg)')
-    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
-                        help='allow FILE to be fully unpickled (weights_only=False); '
-                        'only for files you trust, unpickling can run code. '
-                        'Every other checkpoint loads weights only')
+    add_trust_checkpoint_argument(parser)
+    parser.add_argument('--redo', action='store_true',
+                        help='move the folders of per-image outputs (CAMs, labels) to '
+                        '{work-dir}/replaced_<time>/ and write every image again (needed '
+                        'when they were made with other settings)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -49,6 +56,8 @@ def main() -> None:
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     cfg.load_from = args.checkpoint
     apply_test_time_options(cfg, tta=args.tta, crf=args.crf)
+    ResumeWritersHook.turn_on(cfg.get('custom_hooks') or [], skip_written=False,
+                              redo=args.redo)
     runner = Runner.from_cfg(cfg)
     runner.test()
 

@@ -23,7 +23,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmwsss.apis.pipeline import is_pipeline_config, run_pipeline
-from mmwsss.utils import load_config, trust_checkpoints
+from mmwsss.utils import add_trust_checkpoint_argument, load_config, trust_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,10 +36,7 @@ def parse_args() -> argparse.Namespace:
                         '(pipelines always resume)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. train_cfg.max_epochs=2')
-    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
-                        help='allow FILE to be fully unpickled (weights_only=False); '
-                        'only for files you trust, unpickling can run code. '
-                        'Every other checkpoint loads weights only')
+    add_trust_checkpoint_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

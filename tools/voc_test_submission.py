@@ -23,7 +23,8 @@ from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
 from mmwsss.reporting.voc_submission import write_voc_submission
-from mmwsss.utils import apply_test_time_options, load_config, read_id_list, variant_suffix
+from mmwsss.utils import (add_trust_checkpoint_argument, apply_test_time_options, load_config,
+                          read_id_list, trust_checkpoints, variant_suffix)
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,6 +45,7 @@ def parse_args() -> argparse.Namespace:
                         help='override config keys')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    add_trust_checkpoint_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -85,6 +87,7 @@ def without_annotations(pipeline: Any) -> Any:
 def main() -> None:
     """Predict the split, then write and archive the submission."""
     args = parse_args()
+    trust_checkpoints(args.trust_checkpoint)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     out_dir = args.out_dir or osp.join(

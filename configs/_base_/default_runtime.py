@@ -21,8 +21,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # CheckpointHook writing each file atomically: a killed save or a full disk
+    # leaves no cut checkpoint under its final name
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2),
+        type='AtomicCheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # refuse a checkpoint that matches under half of the model (strict=False: warn)
     checkpoint_keys=dict(type='CheckpointKeysHook', min_loaded=0.5, strict=True),

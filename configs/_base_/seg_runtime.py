@@ -9,7 +9,7 @@ log_processor = dict(by_epoch=False)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=2))
+        type='AtomicCheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=2))
 tta_model = dict(type='SegTTAModel')
 custom_hooks = [
     dict(type='ProgressBarHook'),

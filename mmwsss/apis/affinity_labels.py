@@ -11,7 +11,7 @@ import copy
 import multiprocessing
 import os
 import os.path as osp
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -20,6 +20,7 @@ from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 from tqdm import tqdm
 
+from mmwsss.apis.done_marker import claim_output_folders, flat_config
 from mmwsss.ops.affinity_labels import affinity_crf_scores
 from mmwsss.utils.affinity_io import save_affinity_scores
 from mmwsss.utils.cam_io import load_cams
@@ -186,26 +187,48 @@ def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
     return len(todo)
 
 
-def affinity_labels_from_config(cfg: Config, num_workers: Optional[int] = None
-                                ) -> Tuple[List[AffinityLabelJob], int]:
+def affinity_label_settings(cfg: Config) -> Dict[str, str]:
+    """What decides the affinity-label scores of a config, flattened.
+
+    Args:
+        cfg: Resolved AffinityNet config.
+
+    Returns:
+        :func:`~mmwsss.apis.done_marker.flat_config` of its
+        ``affinity_label_cfg`` and its training dataset (without the pipeline).
+    """
+    dataset = copy.deepcopy(cfg.train_dataloader.dataset)
+    dataset.pop('pipeline', None)
+    return flat_config(Config(dict(affinity_label_cfg=cfg.affinity_label_cfg,
+                                   dataset=dataset)))
+
+
+def affinity_labels_from_config(cfg: Config, num_workers: Optional[int] = None,
+                                redo: bool = False) -> Tuple[List[AffinityLabelJob], int]:
     """The affinity-label step of an AffinityNet config, for this rank's images.
 
     Writes the scores of the images of the config's training set (see
     :func:`jobs_from_config`) at the alphas of ``cfg.affinity_label_cfg``
-    (see :func:`make_affinity_labels`), after removing the hidden temporary
-    files a killed run left in the output folders (one process does, the
-    others wait); what ``tools/make_affinity_labels.py`` and a pipeline's
-    ``affinity_labels`` step run. Every rank calls it.
+    (see :func:`make_affinity_labels`); what ``tools/make_affinity_labels.py``
+    and a pipeline's ``affinity_labels`` step run. Every rank calls it. First
+    one process claims the output folders for these settings
+    (:func:`~mmwsss.apis.done_marker.claim_output_folders`: a folder with
+    scores of other alphas, CAMs or images is refused, or with ``redo``
+    moved aside) and removes the temporary files a killed run left in them;
+    the others wait.
 
     Args:
         cfg: Resolved AffinityNet config.
         num_workers: CRF processes of this rank (None: the cores over the ranks).
+        redo: Move existing output folders to ``replaced_<time>/`` beside
+            them and write every image again.
 
     Returns:
         Every image's job (all ranks), and how many files this rank wrote.
 
     Raises:
         KeyError: the config has no ``affinity_label_cfg``.
+        StaleOutputsError: an output folder holds scores of other settings.
     """
     if 'affinity_label_cfg' not in cfg:
         raise KeyError(f'config {cfg.filename} has no affinity_label_cfg '
@@ -215,7 +238,12 @@ def affinity_labels_from_config(cfg: Config, num_workers: Optional[int] = None
     # process or the group's rank 0 cleans up
     alone = int(os.environ.get('WORLD_SIZE', 1)) == 1
     if (alone or is_distributed()) and get_rank() == 0:
-        for folder in sorted({osp.dirname(job.out_path) for job in jobs}):
+        folders = sorted({osp.dirname(job.out_path) for job in jobs})
+        moved = claim_output_folders(folders, affinity_label_settings(cfg), redo,
+                                     redo_hint='--redo (tools/make_affinity_labels.py)')
+        for folder, target in moved.items():
+            print(f'redo: moved {folder} to {target}', flush=True)
+        for folder in folders:
             for path in remove_stale_temporaries(folder):
                 print(f'removed {path}, left by an interrupted run', flush=True)
     barrier()

@@ -60,10 +60,8 @@ and the per-class IoU table of
 """
 import gc
 import glob
-import os
 import os.path as osp
 import re
-import shutil
 import string
 import subprocess
 import time
@@ -81,7 +79,8 @@ from mmwsss.utils import (apply_test_time_options, init_cpu_process_group, load_
                           read_json_object, remove_stale_temporaries, save_json)
 from mmwsss.version import __version__
 from .affinity_labels import affinity_labels_from_config
-from .done_marker import StaleStepError, check_stage, flat_config, marker_path, new_marker
+from .done_marker import (StaleStepError, check_stage, flat_config, marker_path, new_marker,
+                          set_aside)
 
 SUMMARY_FILE = 'pipeline_summary.json'
 STAGE_KEYS = {'config', 'steps', 'cfg_options', 'checkpoint', 'tta', 'crf', 'workers'}
@@ -522,7 +521,7 @@ def run_pipeline(path: str,
             _log(f'== {stage.name}: {error.args[0].splitlines()[0]}')
             _set_aside(work_dir, later)
         if is_main_process():
-            for path in remove_stale_temporaries(stage_dir):
+            for path in remove_stale_temporaries(stage_dir, recursive=True):
                 _log(f'== {stage.name}: removed {path}, left by an interrupted run')
         barrier()
         for step in stage.steps:
@@ -591,12 +590,8 @@ def _start_over(work_dir: str, folders: Sequence[str]) -> str:
 def _set_aside(work_dir: str, folders: Sequence[str]) -> None:
     """Move stage folders to ``{work_dir}/replaced_{time}/`` (main process; all wait)."""
     if is_main_process():
-        target = osp.join(work_dir, f'replaced_{time.strftime("%Y%m%d_%H%M%S")}')
-        for folder in folders:
-            if osp.isdir(folder):
-                os.makedirs(target, exist_ok=True)
-                shutil.move(folder, osp.join(target, osp.basename(folder)))
-                _log(f'== redo: moved {folder} to {target}/')
+        for folder, target in set_aside(folders).items():
+            _log(f'== redo: moved {folder} to {target}')
     barrier()
 
 

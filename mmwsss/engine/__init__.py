@@ -1,11 +1,11 @@
 """Hooks of the training and inference loops, parameter schedulers."""
-from .hooks import (ProgressBarHook, ResumeWritersHook, RunTestAfterTrainHook,
-                    SampleWriterHook, SaveCAMHook, SaveMetricsHook, SavePseudoLabelHook,
-                    SaveWalkAffinityHook, ScorePseudoLabelsHook)
+from .hooks import (AtomicCheckpointHook, ProgressBarHook, ResumeWritersHook,
+                    RunTestAfterTrainHook, SampleWriterHook, SaveCAMHook, SaveMetricsHook,
+                    SavePseudoLabelHook, SaveWalkAffinityHook, ScorePseudoLabelsHook)
 from .schedulers import PSAPolyLR
 
 __all__ = [
-    'ProgressBarHook', 'ResumeWritersHook', 'RunTestAfterTrainHook', 'SampleWriterHook',
-    'SaveCAMHook', 'SaveMetricsHook', 'SavePseudoLabelHook', 'SaveWalkAffinityHook',
-    'ScorePseudoLabelsHook', 'PSAPolyLR'
+    'AtomicCheckpointHook', 'ProgressBarHook', 'ResumeWritersHook', 'RunTestAfterTrainHook',
+    'SampleWriterHook', 'SaveCAMHook', 'SaveMetricsHook', 'SavePseudoLabelHook',
+    'SaveWalkAffinityHook', 'ScorePseudoLabelsHook', 'PSAPolyLR'
 ]

@@ -19,6 +19,12 @@ BEST_PREFIX = 'best/'
 """Key prefix of the scores at the best background threshold of a CAM sweep."""
 
 
+def score_value(value: object) -> float:
+    """A score of a metrics file as a float: ``null`` (an undefined score, as
+    :func:`~mmwsss.utils.io.save_json` writes NaN) is NaN."""
+    return float('nan') if value is None else float(value)
+
+
 def per_class_scores(metrics: Mapping[str, object],
                      prefix: str = '') -> Dict[str, Dict[str, float]]:
     """The per-class scores of flat metrics, in the metrics' class order.
@@ -48,7 +54,7 @@ def per_class_scores(metrics: Mapping[str, object],
             if full_key not in metrics:
                 raise KeyError(f'metrics have {key!r} but no {full_key!r}')
             try:
-                scores[name][score] = float(metrics[full_key])
+                scores[name][score] = score_value(metrics[full_key])
             except (TypeError, ValueError) as error:
                 raise ValueError(f'metrics key {full_key!r} must be a number, got '
                                  f'{metrics[full_key]!r}') from error
@@ -81,7 +87,7 @@ def per_class_markdown(metrics: Mapping[str, object], prefix: str = '') -> str:
         key = f'{prefix}m{score}'
         if key not in metrics:
             raise KeyError(f'metrics have no {key!r}')
-        means.append(float(metrics[key]))
+        means.append(score_value(metrics[key]))
     lines = ['| class | ' + ' | '.join(SCORES) + ' |', '|' + ' --- |' * (len(SCORES) + 1)]
     rows = [(name, [values[score] for score in SCORES]) for name, values in scores.items()]
     rows.append(('mean', means))

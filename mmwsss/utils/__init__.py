@@ -1,7 +1,8 @@
 """Utilities shared by the stages: atomic, pickle-free file I/O, configs, checkpoints."""
 from .cam_io import load_cams, save_cams
-from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, load_local_checkpoint,
-                         register_local_checkpoint_loader, trust_checkpoints)
+from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, add_trust_checkpoint_argument,
+                         load_local_checkpoint, register_local_checkpoint_loader,
+                         trust_checkpoints)
 from .config import (init_cpu_process_group, launcher_world_size, load_config,
                      resolve_batch_size)
 from .finite import NonFiniteError, check_finite
@@ -21,6 +22,6 @@ __all__ = [
     'apply_test_time_options', 'variant_suffix', 'load_affinity_scores',
     'save_affinity_scores', 'NonFiniteError', 'check_finite', 'UnreadableFileError',
     'read_image', 'read_json_object', 'read_label_png', 'read_saliency_map', 'remove_stale_temporaries',
-    'CHECKPOINT_SAFE_GLOBALS', 'trust_checkpoints', 'check_plain_name', 'read_id_list',
-    'MAX_IMAGE_PIXELS', 'ImageTooLargeError'
+    'CHECKPOINT_SAFE_GLOBALS', 'trust_checkpoints', 'add_trust_checkpoint_argument',
+    'check_plain_name', 'read_id_list', 'MAX_IMAGE_PIXELS', 'ImageTooLargeError'
 ]

@@ -12,14 +12,20 @@ contain are allowed for the duration of each load through
 globally.
 
 Full unpickling is an explicit, per-file opt-in: :func:`trust_checkpoints`
-(``--trust-checkpoint FILE`` of ``tools/train.py`` and ``tools/test.py``, or the
-config key ``trusted_checkpoints``) lists the files that may load with
-``weights_only=False``, each with a logged warning.
+(``--trust-checkpoint FILE`` of every tool that loads a checkpoint,
+:data:`TRUSTING_TOOLS`, or the config key ``trusted_checkpoints``) lists the
+files that may load with ``weights_only=False``, each with a logged warning.
+
+A file that is not a whole checkpoint (empty, cut short by a killed save or a
+full disk, or not a PyTorch file at all) is refused with its path and what is
+wrong (:func:`checkpoint_file_problem`), trusted or not.
 """
+import argparse
 import logging
 import os.path as osp
 import pickle
 import re
+import zipfile
 from typing import (Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence,
                     Set, Tuple)
 
@@ -27,6 +33,8 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
+
+from .readers import UnreadableFileError
 
 
 def _history_buffer_getattr(owner: Any, name: str) -> Any:
@@ -60,6 +68,29 @@ dtypes and scalars inside it. None of them can run code of the file's choosing."
 
 _trusted: Set[str] = set()
 
+TRUSTING_TOOLS = ('tools/train.py', 'tools/test.py', 'tools/random_walk.py',
+                  'tools/voc_test_submission.py', 'tools/convert_weights.py')
+"""The tools that load a checkpoint; each accepts ``--trust-checkpoint FILE``
+(:func:`add_trust_checkpoint_argument`)."""
+
+TRUNCATED = ('cut short (a save that was killed or ran out of disk space?); save it '
+             'again or take another checkpoint')
+"""What a refusal says about a file that ends early."""
+
+
+def add_trust_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--trust-checkpoint FILE`` (repeatable; default ``[]``) to a tool's parser.
+
+    Pass the parsed list to :func:`trust_checkpoints`.
+
+    Args:
+        parser: The tool's argument parser.
+    """
+    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
+                        help='allow FILE to be fully unpickled (weights_only=False); '
+                        'only for files you trust, unpickling can run code. '
+                        'Every other checkpoint loads weights only')
+
 
 def trust_checkpoints(paths: Iterable[str]) -> None:
     """Allow full unpickling (``weights_only=False``) of these checkpoint files.
@@ -91,25 +122,68 @@ def load_local_checkpoint(filename: str, map_location: Optional[Any] = None) -> 
 
     Raises:
         FileNotFoundError: No file at ``filename``.
+        UnreadableFileError: The file is empty, cut short, damaged or not a
+            PyTorch checkpoint; the message names the file and the problem.
         pickle.UnpicklingError: The file refers to objects outside the
             allowlist; the message names the file, the object and the opt-in.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
-    if osp.realpath(filename) in _trusted:
-        return torch.load(filename, map_location=map_location, weights_only=False)
+    problem = checkpoint_file_problem(filename)
+    if problem:
+        raise UnreadableFileError(f'checkpoint {filename} {problem}')
     try:
+        if osp.realpath(filename) in _trusted:
+            return torch.load(filename, map_location=map_location, weights_only=False)
         with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
             return torch.load(filename, map_location=map_location, weights_only=True)
+    except (EOFError, KeyError, RuntimeError) as error:
+        # a whole zip archive whose records are cut or corrupt, a pickle cut short
+        raise UnreadableFileError(
+            f'checkpoint {filename} could not be read, it is damaged or {TRUNCATED} '
+            f'({type(error).__name__}: {str(error).strip() or "no message"})') from None
     except pickle.UnpicklingError as error:
         reason = _unpickler_reason(str(error))
+        if 'truncated' in reason or 'ran out of input' in reason.lower():
+            raise UnreadableFileError(f'checkpoint {filename} is {TRUNCATED} ({reason})') from None
         raise pickle.UnpicklingError(
             f'refused to load checkpoint {filename}: it holds objects that a '
             f'weights-only load does not rebuild ({reason}). If you trust the file, '
-            f'opt in with --trust-checkpoint {filename} (tools/train.py, '
-            f'tools/test.py) or trusted_checkpoints=[{filename!r}] in the config; '
-            'unpickling it can run code stored in it.') from None
+            f'opt in with --trust-checkpoint {filename} ({", ".join(TRUSTING_TOOLS)}) '
+            f'or trusted_checkpoints=[{filename!r}] in the config (a pipeline: '
+            f'--cfg-options "trusted_checkpoints=[{filename!r}]"); unpickling it can '
+            'run code stored in it.') from None
+
+
+def checkpoint_file_problem(filename: str) -> Optional[str]:
+    """What makes a file unreadable as a PyTorch checkpoint, checked before loading.
+
+    ``torch.save`` writes a zip archive (or, in the legacy format, a pickle
+    stream starting with the pickle protocol byte ``0x80``); a zip archive
+    ends with its central directory, so a file cut short has none.
+
+    Args:
+        filename: An existing file.
+
+    Returns:
+        The problem as the end of a sentence (``'is empty (0 bytes) ...'``),
+        or None when the file looks like a whole checkpoint.
+    """
+    size = osp.getsize(filename)
+    if size == 0:
+        return f'is empty (0 bytes): {TRUNCATED}'
+    with open(filename, 'rb') as file:
+        head = file.read(4)
+    if head == b'PK\x03\x04':
+        if not zipfile.is_zipfile(filename):
+            return (f'is a zip archive without its end (central directory) after '
+                    f'{size} bytes: {TRUNCATED}')
+        return None
+    if head[:1] == b'\x80':
+        return None
+    return (f'is not a PyTorch checkpoint: neither a zip archive nor a pickle (it starts '
+            f'with {head!r}, {size} bytes)')
 
 
 class KeyReport(NamedTuple):
@@ -206,12 +280,24 @@ def check_checkpoint_coverage(model_state: Mapping[str, torch.Tensor],
 
 
 def _unpickler_reason(message: str) -> str:
-    """What PyTorch's weights-only error says was refused (the text after its marker)."""
+    """What PyTorch's weights-only error says was refused.
+
+    PyTorch words this differently from version to version: the text after
+    its ``WeightsUnpickler error:`` marker where there is one (up to 2.12),
+    else its line naming the refused global (2.13: ``Trying to load
+    unsupported GLOBAL posix.system ...``), else its whole message less its
+    advice to load with ``weights_only=False`` and its pointer to the docs.
+    """
+    text = re.sub(r'\x1b\[[0-9;]*m', '', message).strip()
     marker = 'WeightsUnpickler error:'
-    if marker in message:
-        reason = message.split(marker, 1)[1].strip().split('\n\n')[0]
+    if marker in text:
+        reason = text.split(marker, 1)[1].strip().split('\n\n')[0]
         return reason.split('. Please use')[0].strip()
-    return message.strip().splitlines()[0] if message.strip() else 'unknown reason'
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and 'weights_only' not in line
+             and 'documentation' not in line]
+    named = [line for line in lines if re.search(r'\bglobal\b', line, re.IGNORECASE)]
+    return ' '.join(named or lines) or 'unknown reason'
 
 
 def register_local_checkpoint_loader() -> None:

@@ -1,5 +1,6 @@
 """Atomic, pickle-free file writing used by every stage that writes results."""
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -11,6 +12,13 @@ import numpy as np
 from PIL import Image
 
 PathLike = Union[str, os.PathLike]
+
+TEMPORARY_MARKER = 'mmwsss-'
+"""Part of the name of every temporary file :func:`atomic_path` creates
+(``.{stem}.mmwsss-{8 random characters}.tmp{suffix}``): what tells a stale
+temporary of this project from a file of someone else (see
+:mod:`mmwsss.utils.stale_files`)."""
+
 
 def voc_palette(num_colors: int = 256) -> np.ndarray:
     """Return the PASCAL VOC colour map.
@@ -58,12 +66,13 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         path: Final destination.
 
     Yields:
-        A temporary path in the same directory (same file extension).
+        A temporary path in the same directory (same file extension), named
+        ``.{stem}.mmwsss-{random}.tmp{suffix}`` (:data:`TEMPORARY_MARKER`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f'.{path.stem}.', suffix=f'.tmp{path.suffix}', dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f'.{path.stem}.{TEMPORARY_MARKER}',
+                                    suffix=f'.tmp{path.suffix}', dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -120,8 +129,32 @@ def save_npz(path: PathLike, **arrays: np.ndarray) -> None:
                                               allow_pickle=False)
 
 
+def strict_json_value(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float (nested in dicts, lists and
+    tuples) replaced by None, the ``null`` of strict JSON.
+
+    Args:
+        obj: JSON-serialisable object.
+
+    Returns:
+        A copy of the containers; other values unchanged.
+    """
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: strict_json_value(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict_json_value(value) for value in obj]
+    return obj
+
+
 def save_json(obj: Any, path: PathLike) -> None:
-    """Atomically write ``obj`` as indented JSON.
+    """Atomically write ``obj`` as indented, strict JSON.
+
+    Undefined numbers (NaN, e.g. the IoU of a class absent from both the
+    predictions and the ground truth, or infinities) are written as ``null``
+    (:func:`strict_json_value`): the file holds no ``NaN``, which strict
+    parsers (``JSON.parse`` of browsers and Node) refuse.
 
     Args:
         obj: JSON-serialisable object.
@@ -129,5 +162,6 @@ def save_json(obj: Any, path: PathLike) -> None:
     """
     with atomic_path(path) as tmp:
         with open(tmp, 'w') as file:
-            json.dump(obj, file, indent=2, sort_keys=False)
+            json.dump(strict_json_value(obj), file, indent=2, sort_keys=False,
+                      allow_nan=False)
             file.write('\n')

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
+from mmwsss.apis import affinity_labels
 from mmwsss.apis.affinity_labels import (affinity_labels_from_config, jobs_from_data_list,
                                          make_affinity_labels, write_affinity_scores)
+from mmwsss.apis.done_marker import StaleOutputsError
 from mmwsss.ops.affinity_labels import affinity_crf_scores
 from mmwsss.utils import load_affinity_scores, load_cams
-from tests.conftest import demo_dataset
+from tests.conftest import AFFINITY_CONFIG, REPO_ROOT, demo_dataset
 
 
 def _jobs(demo_root: Path, cam_dir: Path, out_dir: Path) -> list:
@@ -66,3 +68,46 @@ def test_from_config_names_a_config_without_alphas(tmp_path: Path) -> None:
     path.write_text('train_dataloader = dict(dataset=dict())\n')
     with pytest.raises(KeyError, match=f'config {path} has no affinity_label_cfg'):
         affinity_labels_from_config(Config.fromfile(str(path)))
+
+
+def _scores_config(demo_root: Path, fake_cams: Path, out_dir: Path) -> Config:
+    cfg = Config.fromfile(str(REPO_ROOT / AFFINITY_CONFIG))
+    prefix = cfg.train_dataloader.dataset.data_prefix
+    cfg.train_dataloader.dataset.data_root = str(demo_root)
+    prefix.update(cam_path=str(fake_cams), affinity_path=str(out_dir))
+    cfg.affinity_label_cfg = dict(low_alpha=4, high_alpha=32)
+    return cfg
+
+
+def test_existing_folder_keeps_user_files_and_refuses_other_alphas(
+        demo_root: Path, fake_cams: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """affinity_path at a folder of the user's: only our temporaries go; no stale mix."""
+    monkeypatch.setattr(affinity_labels, 'make_affinity_labels', lambda *a, **k: 0)
+    out = tmp_path / 'scores'
+    users = [out / '.session.tmp', out / 'sub' / '.vimrc.tmp',
+             out / 'sub' / 'deeper' / '.draft.tmp.txt', tmp_path / 'mine' / '.x.tmp.jpg']
+    for path in users:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('mine')
+    (out / 'cam_overlays').symlink_to(tmp_path / 'mine')
+    ours = out / '.train_00001.mmwsss-k2j3h4x9.tmp.npz'  # a killed write
+    ours.write_bytes(b'half')
+    cfg = _scores_config(demo_root, fake_cams, out)
+    affinity_labels_from_config(cfg)
+    assert all(path.read_text() == 'mine' for path in users) and not ours.exists()
+
+    (out / 'train_00000.npz').write_bytes(b'scores at 4 / 32')  # what the job wrote
+    affinity_labels_from_config(cfg)  # same settings: resumes
+    cfg.affinity_label_cfg.high_alpha = 24
+    with pytest.raises(StaleOutputsError,
+                       match=r'(?s)scores holds files made with other settings.*'
+                       r'affinity_label_cfg\.high_alpha: 32 -> 24.*--redo'):
+        affinity_labels_from_config(cfg)
+    affinity_labels_from_config(cfg, redo=True)  # moved aside, nothing deleted
+    moved = next(tmp_path.glob('replaced_*'))
+    assert (moved / 'scores' / 'train_00000.npz').read_bytes() == b'scores at 4 / 32'
+    assert (moved / 'scores' / 'sub' / '.vimrc.tmp').read_text() == 'mine'
+    assert (moved / '.scores.mmwsss-settings.json').is_file()
+    assert list(out.iterdir()) == []
+    affinity_labels_from_config(cfg)  # the new settings are recorded

@@ -61,10 +61,12 @@ def test_check_stage_chains_run_ids(tmp_path: Path) -> None:
 def test_remove_stale_temporaries_keeps_final_files(tmp_path: Path) -> None:
     (tmp_path / 'cams').mkdir()
     keep = [tmp_path / 'cams' / 'a.npz', tmp_path / 'done_test.json', tmp_path / '.hidden']
-    stale = [tmp_path / 'cams' / '.a.k2j3h4.tmp.npz', tmp_path / '.done_test.x1.tmp.json',
-             tmp_path / '.epoch_1.q.tmp']
+    stale = [tmp_path / 'cams' / '.a.mmwsss-k2j3h4x9.tmp.npz',
+             tmp_path / '.done_test.mmwsss-x1x1x1x1.tmp.json',
+             tmp_path / '.epoch_1.mmwsss-qqqqqqqq.tmp']
     for path in keep + stale:
         path.write_text('x')
-    assert remove_stale_temporaries(str(tmp_path)) == sorted(str(p) for p in stale)
+    assert remove_stale_temporaries(str(tmp_path), recursive=True) == sorted(
+        str(p) for p in stale)
     assert sorted(tmp_path.rglob('*')) == sorted(keep + [tmp_path / 'cams'])
     assert remove_stale_temporaries(str(tmp_path / 'nowhere')) == []

@@ -20,7 +20,7 @@ from mmengine.config import Config
 
 from mmwsss.apis.pipeline import (StageOutputs, fill_templates, parse_stages, pipeline_fields,
                                   split_cfg_options, stages_until, template_fields)
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT, free_port, read_strict_json
 
 PIPELINE = REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38-w0.125_1xb16_demo-112x112.py'
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -204,6 +204,17 @@ def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> Non
     assert 0 <= seg['metrics']['seg_metrics.json']['mIoU'] <= 100
     assert '## Per-class IoU of our results (%)' in (
         one_process_run / 'leaderboard.md').read_text()
+
+
+def test_every_json_file_is_strict_json(one_process_run: Path) -> None:
+    """Metrics, sweeps, done markers, settings records, the summary: no NaN."""
+    written = [path for path in one_process_run.rglob('*.json')
+               if 'vis_data' not in path.parts]  # mmengine's own JSON-lines logs
+    names = {path.name for path in written}
+    assert {'cam_metrics.json', 'cam_metrics_sweep.json', 'rw_metrics.json',
+            'seg_metrics.json', 'done_train.json', 'pipeline_summary.json'} <= names
+    for path in written:
+        read_strict_json(path)
 
 
 def test_each_stage_logs_under_its_own_work_dir(one_process_run: Path) -> None:

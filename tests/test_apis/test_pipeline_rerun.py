@@ -56,7 +56,7 @@ def test_rerun_after_kill_at_the_end_then_changed_config(pipeline: Path, demo_ro
 
     # killed after the last image, before done_test.json; a killed atomic write
     (cam / 'done_test.json').unlink()
-    stale = cam / 'cams' / '.train_00001.k2j3h4.tmp.npz'
+    stale = cam / 'cams' / '.train_00001.mmwsss-k2j3h4k2.tmp.npz'
     stale.write_bytes(b'half')
     out = _ok(_run(pipeline, tmp_path, demo_root))
     assert '8 of 8 images already have' in out and 'scored all 8 from the files' in out

@@ -5,6 +5,7 @@ from unittest.mock import MagicMock
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from mmengine.dataset import DefaultSampler
 from mmengine.logging import MessageHub
 from mmengine.structures import PixelData
@@ -14,7 +15,8 @@ from torch.utils.data import DataLoader
 
 
 def demo_runner(work_dir: Path, demo_root: Path, hooks: List) -> MagicMock:
-    """A runner whose test loader has the demo train set in batches of 2."""
+    """A runner whose test loader has the demo train set in batches of 2 (and a
+    small config, as the settings its writers' folders are claimed for)."""
     dataset = DATASETS.build(dict(
         type='WSSSDataset', data_root=str(demo_root),
         ann_file='ImageSets/Segmentation/train.txt', img_label_file='image_labels.json',
@@ -22,6 +24,8 @@ def demo_runner(work_dir: Path, demo_root: Path, hooks: List) -> MagicMock:
         pipeline=[]))
     runner = MagicMock()
     runner.work_dir = str(work_dir)
+    runner.cfg = Config(dict(model=dict(type='AffinityNet', test_cfg=dict(beta=8)),
+                             load_from='affinitynet.pth'))
     runner.hooks = hooks
     runner.message_hub = MessageHub(f'hooks_{id(runner)}')
     runner.test_loop.dataloader = DataLoader(

@@ -12,6 +12,7 @@ from PIL import Image
 from mmwsss.engine import ProgressBarHook, SaveCAMHook, SaveMetricsHook
 from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
 from mmwsss.utils import load_cams
+from tests.conftest import read_strict_json
 
 
 def _runner(work_dir: Path) -> MagicMock:
@@ -87,3 +88,15 @@ def test_save_metrics_hook_accepts_numpy_scalars(tmp_path: Path) -> None:
     assert json.loads((tmp_path / 'seg_metrics.json').read_text()) == {
         'aAcc': 91.25, 'mIoU': 69.17, 'mAcc': 60.0}
     assert not (tmp_path / 'seg_metrics_per_class.md').exists()  # no per-class keys
+
+
+def test_save_metrics_hook_writes_undefined_scores_as_null(tmp_path: Path) -> None:
+    # class b is in neither the labels nor the ground truth: its scores are NaN
+    metrics = pseudo_label_metrics(np.array([[1, 1, 0], [0, 2, 0], [0, 0, 0]]),
+                                   ('background', 'a', 'b'))
+    assert np.isnan(metrics['IoU.b'])
+    SaveMetricsHook(filename='cam_metrics.json').after_test_epoch(_runner(tmp_path), metrics)
+    written = read_strict_json(tmp_path / 'cam_metrics.json')
+    assert written['IoU.b'] is None and written['Recall.b'] is None
+    assert written['IoU.a'] == metrics['IoU.a'] and written['mIoU'] == metrics['mIoU']
+    assert '| b | nan | nan | nan |' in (tmp_path / 'cam_metrics_per_class.md').read_text()

@@ -30,6 +30,7 @@ def test_label_folders_are_scored_over_every_image(tmp_path: Path, demo_root: Pa
                                                     rw_crf='out/rw_crf_metrics.json'))
     writer = SavePseudoLabelHook(label_dirs=dict(pred_sem_seg='rw', pred_crf_sem_seg='rw_crf'))
     runner = demo_runner(tmp_path, demo_root, [ResumeWritersHook(True), writer, hook])
+    runner.hooks[0].before_test(runner)  # the run that wrote the labels claimed the folders
     dataset = runner.test_loop.dataloader.dataset
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     for seed, info in enumerate(infos):
@@ -109,6 +110,8 @@ def test_metric_after_a_resumed_loop_equals_a_full_run(tmp_path: Path,
         (resumed_dir / folder).mkdir(parents=True)
         for path in sorted((tmp_path / 'full' / folder).iterdir())[:9]:
             (resumed_dir / folder / path.name).write_bytes(path.read_bytes())
+        record = f'.{folder}.mmwsss-settings.json'  # written when it claimed the folder
+        (resumed_dir / record).write_bytes((tmp_path / 'full' / record).read_bytes())
     resumed, num_resumed = run(resumed_dir)
     assert (num_full, num_resumed) == (24, 15)
     assert len(full) > 40 and 'sweep/mIoU@0.50' in full and 'best/mIoU' in full

@@ -1,9 +1,11 @@
 """End to end: affinity-label tool, AffinityNet training and the random walk after it."""
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import AFFINITY_CONFIG, affinity_options, run_tool
+from tests.conftest import AFFINITY_CONFIG, REPO_ROOT, affinity_options, run_tool
 
 
 def _files(folder: Path) -> dict:
@@ -20,10 +22,18 @@ def test_make_affinity_labels_tool(demo_root: Path, fake_cams: Path,
     result = run_tool(command)
     assert 'wrote 24 files' in result.stdout
     assert _files(tmp_path) == _files(fake_affinity_scores)
-    stale = tmp_path / '.train_00002.x7y8z9.tmp.npz'  # left by a killed write
+    stale = tmp_path / '.train_00002.mmwsss-x7y8z9x7.tmp.npz'  # left by a killed write
     stale.write_bytes(b'half')
     rerun = run_tool(command).stdout
     assert 'wrote 0 files' in rerun and f'removed {stale}' in rerun and not stale.exists()
+    # other alphas into the same folder: refused, naming the changed key
+    command[-1] = 'affinity_label_cfg.high_alpha=24'
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    refused = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True,
+                             text=True, timeout=600)
+    assert refused.returncode != 0 and 'wrote 0 files' not in refused.stdout
+    assert 'affinity_label_cfg.high_alpha: 32 -> 24' in refused.stderr
+    assert _files(tmp_path) == _files(fake_affinity_scores)
 
 
 def test_training_runs_the_random_walk(demo_root: Path, fake_cams: Path,

@@ -47,9 +47,10 @@ def trained(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     return checkpoint, options
 
 
-def _infer(checkpoint: str, options: list, work_dir: Path, nproc: int) -> None:
+def _infer(checkpoint: str, options: list, work_dir: Path, nproc: int,
+           *extra: str) -> None:
     command = [sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
-               str(work_dir), '--cfg-options'] + options
+               str(work_dir), *extra, '--cfg-options'] + options
     if nproc > 1:
         command = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}',
                    f'--master_port={_free_port()}'] + command[1:] + ['--launcher', 'pytorch']
@@ -78,6 +79,8 @@ def test_cam_inference_resumes_and_scores_every_image(trained, single_process: P
         (tmp_path / folder).mkdir()
         for path in sorted((single_process / folder).iterdir())[:10]:
             (tmp_path / folder / path.name).write_bytes(path.read_bytes())
+        record = f'.{folder}.mmwsss-settings.json'  # claimed by the interrupted run
+        shutil.copy(single_process / record, tmp_path / record)
     _infer(checkpoint, options, tmp_path, nproc=1)
     for folder in ('cams', 'cam_pseudo_labels'):
         assert _files(tmp_path / folder) == _files(single_process / folder), folder
@@ -118,7 +121,7 @@ def test_cam_inference_rerun_on_a_finished_work_dir(trained, single_process: Pat
     checkpoint, options = trained
     shutil.copytree(single_process, tmp_path / 'done')
     (tmp_path / 'done' / 'cam_metrics.json').unlink()
-    stale = tmp_path / 'done' / 'cams' / '.train_00003.a1b2c3.tmp.npz'
+    stale = tmp_path / 'done' / 'cams' / '.train_00003.mmwsss-a1b2c3a1.tmp.npz'
     stale.write_bytes(b'half a file')
     _infer(checkpoint, options + ['custom_hooks.1.skip_written=True'], tmp_path / 'done',
            nproc=1)
@@ -128,3 +131,26 @@ def test_cam_inference_rerun_on_a_finished_work_dir(trained, single_process: Pat
     rescored = json.loads((tmp_path / 'done' / 'cam_metrics.json').read_text())
     full = json.loads((single_process / 'cam_metrics.json').read_text())
     assert rescored['mIoU'] == full['mIoU']
+
+
+def test_cam_inference_refuses_other_settings_in_a_work_dir_unless_redo(
+        trained, single_process: Path, tmp_path: Path) -> None:
+    """Other CAM scales into a finished work dir: refused with the key, then --redo."""
+    checkpoint, options = trained
+    work_dir = tmp_path / 'done'
+    shutil.copytree(single_process, work_dir)
+    options = options + ['model.test_cfg.scales=[1.0]']
+    command = [sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
+               str(work_dir), '--cfg-options'] + options
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'cams holds files made with other settings' in result.stderr
+    assert 'model.test_cfg.scales.1: 0.5 -> (absent)' in result.stderr
+    assert _files(work_dir / 'cams') == _files(single_process / 'cams')
+    _infer(checkpoint, options, work_dir, 1, '--redo')
+    replaced = next(work_dir.glob('replaced_*'))
+    assert _files(replaced / 'cams') == _files(single_process / 'cams')
+    assert len(_files(work_dir / 'cams')) == 24
+    assert _files(work_dir / 'cams') != _files(single_process / 'cams')

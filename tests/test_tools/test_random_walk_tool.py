@@ -1,5 +1,7 @@
 """tools/random_walk.py: one process and two (gloo) processes write the same files; resume."""
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -70,4 +72,18 @@ def test_two_processes_write_what_one_writes_and_resume(
     # a finished work dir: nothing to write, the metrics are recomputed from the files
     (tmp_path / 'one' / 'rw_metrics.json').unlink()
     _random_walk(checkpoint, options, tmp_path / 'one')
+    assert json.loads((tmp_path / 'one' / 'rw_metrics.json').read_text()) == metrics
+
+    # other walk settings into the finished work dir: refused, nothing rewritten
+    kept = _files(labels)
+    command = [sys.executable, 'tools/random_walk.py', AFFINITY_CONFIG, str(checkpoint),
+               '--work-dir', str(tmp_path / 'one'), '--cfg-options', *options,
+               'model.test_cfg.beta=2', 'model.test_cfg.bg_score=0.9']
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'rw_pseudo_labels holds files made with other settings' in result.stderr
+    assert 'model.test_cfg.beta: 16 -> 2' in result.stderr and '--redo' in result.stderr
+    assert _files(labels) == kept
     assert json.loads((tmp_path / 'one' / 'rw_metrics.json').read_text()) == metrics

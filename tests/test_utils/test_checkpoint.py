@@ -14,7 +14,7 @@ from mmengine.runner import Runner, load_checkpoint
 from mmseg.registry import MODELS
 
 from mmwsss.utils import checkpoint as checkpoint_module
-from mmwsss.utils import load_local_checkpoint, trust_checkpoints
+from mmwsss.utils import UnreadableFileError, load_local_checkpoint, trust_checkpoints
 from mmwsss.utils.checkpoint import check_checkpoint_coverage, compare_state_dicts
 from tests.conftest import REPO_ROOT
 
@@ -183,3 +183,73 @@ def test_pretrained_backbone_refuses_checkpoint_of_another_model(tmp_path: Path)
     cfg.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(good), prefix='decode_head.')
     with pytest.raises(RuntimeError, match=r"cam\.pth \(prefix 'decode_head\.'\) matches only 0"):
         MODELS.build(cfg).init_weights()
+
+
+class _SystemPayload:
+    """Unpickling this object calls ``os.system`` (with a command that does nothing)."""
+
+    def __reduce__(self):
+        return os.system, ('true', )
+
+
+def test_weights_only_refusal_keeps_torchs_reason(tmp_path: Path) -> None:
+    """The refused global is named, whatever PyTorch's wording (2.13: no marker)."""
+    path = tmp_path / 'system.pth'
+    torch.save({'state_dict': {'w': torch.zeros(2)}, 'x': _SystemPayload()}, path)
+    with pytest.raises(pickle.UnpicklingError) as error:
+        load_local_checkpoint(str(path))
+    assert f'unsupported GLOBAL {os.system.__module__}.system' in str(error.value)
+    assert str(path) in str(error.value)
+    old = ('Weights only load failed. Re-running `torch.load` with `weights_only` set to '
+           '`False` will likely succeed.\n Please file an issue with the following so that '
+           'we can make `weights_only=True` compatible with your use case: WeightsUnpickler '
+           'error: Unsupported global: GLOBAL posix.system was not an allowed global by '
+           'default. Please use `torch.serialization.add_safe_globals([system])` ...')
+    new = ('Weights only load failed. In PyTorch 2.6, we changed the default value of the '
+           '`weights_only` argument.\n\n\nTrying to load unsupported GLOBAL posix.system '
+           'whose module posix is blocked.\n\nCheck the documentation of torch.load to '
+           'learn more about types accepted by default with weights_only https://x.')
+    assert checkpoint_module._unpickler_reason(old) == (
+        'Unsupported global: GLOBAL posix.system was not an allowed global by default')
+    assert checkpoint_module._unpickler_reason(new) == (
+        'Trying to load unsupported GLOBAL posix.system whose module posix is blocked.')
+
+
+def test_refusal_names_only_tools_that_accept_trust_checkpoint(evil) -> None:
+    path, _ = evil
+    with pytest.raises(pickle.UnpicklingError) as error:
+        load_local_checkpoint(str(path))
+    for tool in checkpoint_module.TRUSTING_TOOLS:
+        assert tool in str(error.value)
+    assert 'tools/random_walk.py' in checkpoint_module.TRUSTING_TOOLS
+
+
+def test_cut_empty_and_garbage_checkpoints_are_refused_with_their_path(
+        tmp_path: Path) -> None:
+    """What a killed save or a full disk leaves, trusted or not, by every loader."""
+    good = tmp_path / 'good.pth'
+    torch.save({'state_dict': {'w': torch.arange(1000.)}}, good)
+    legacy = tmp_path / 'legacy.pth'
+    torch.save({'state_dict': {'w': torch.arange(1000.)}}, legacy,
+               _use_new_zipfile_serialization=False)
+    cases = {
+        'empty.pth': (b'', 'is empty \\(0 bytes\\)'),
+        'cut.pth': (good.read_bytes()[:len(good.read_bytes()) // 2],
+                    'is a zip archive without its end'),
+        'garbage.pth': (b'hello, not a checkpoint', 'is not a PyTorch checkpoint'),
+        'cut_legacy.pth': (legacy.read_bytes()[:len(legacy.read_bytes()) // 2],
+                           'cut short|could not be read'),
+    }
+    model = torch.nn.Linear(1, 1)
+    for name, (data, reason) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(UnreadableFileError, match=f'checkpoint {path} ({reason})'):
+            load_local_checkpoint(str(path))
+        with pytest.raises(UnreadableFileError, match=f'checkpoint {path} ({reason})'):
+            load_checkpoint(model, str(path))  # mmengine: load_from, resume, init_cfg
+        trust_checkpoints([str(path)])
+        with pytest.raises(UnreadableFileError, match=f'checkpoint {path} ({reason})'):
+            load_local_checkpoint(str(path))
+    assert load_local_checkpoint(str(good))['state_dict']['w'][999] == 999
+    assert load_local_checkpoint(str(legacy))['state_dict']['w'][999] == 999

@@ -12,6 +12,7 @@ from PIL import Image
 
 from mmwsss.utils import (atomic_path, read_npz, save_json, save_label_png, save_npz,
                           voc_palette)
+from tests.conftest import read_strict_json
 
 
 def test_voc_palette_known_entries() -> None:
@@ -100,3 +101,14 @@ def test_full_disk_names_the_file_being_written(tmp_path: Path,
     with pytest.raises(FileNotFoundError, match='nowhere'):  # named errors pass unchanged
         with atomic_path(target):
             open(tmp_path / 'nowhere' / 'x')
+
+
+def test_save_json_writes_strict_json(tmp_path: Path) -> None:
+    """NaN and infinities, nested anywhere, become null; nothing else changes."""
+    obj = {'mIoU': 41.5, 'IoU.b': float('nan'), 'n': 3, 'ok': True, 'none': None,
+           'sweep': {'mIoU': [1.0, float('inf'), np.float64('-inf')]},
+           'pairs': ((0.5, float('nan')), 'x')}
+    save_json(obj, tmp_path / 'm.json')
+    assert read_strict_json(tmp_path / 'm.json') == {
+        'mIoU': 41.5, 'IoU.b': None, 'n': 3, 'ok': True, 'none': None,
+        'sweep': {'mIoU': [1.0, None, None]}, 'pairs': [[0.5, None], 'x']}

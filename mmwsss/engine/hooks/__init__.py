@@ -1,4 +1,5 @@
 """Hooks."""
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .batch_info_hook import BatchInfoHook
 from .checkpoint_keys_hook import CheckpointKeysHook
 from .num_classes_check_hook import NumClassesCheckHook
@@ -15,7 +16,8 @@ from .save_walk_affinity_hook import SaveWalkAffinityHook
 from .score_pseudo_labels_hook import ScorePseudoLabelsHook
 
 __all__ = [
-    'BatchInfoHook', 'CheckpointKeysHook', 'NumClassesCheckHook', 'ProgressBarHook',
+    'AtomicCheckpointHook', 'BatchInfoHook', 'CheckpointKeysHook', 'NumClassesCheckHook',
+    'ProgressBarHook',
     'SampleWriterHook', 'SaveCAMHook', 'SaveMetricsHook', 'ResumeWritersHook',
     'RunTestAfterTrainHook', 'SavePseudoLabelHook', 'FiniteLossHook', 'RandomStateHook',
     'SaveWalkAffinityHook', 'ScorePseudoLabelsHook'

@@ -35,28 +35,42 @@ class ResumeWritersHook(Hook):
     :class:`ScorePseudoLabelsHook` reads them to score all images from the
     files. Its priority runs it before the writers' ``before_test``.
 
+    Files made with other settings are never mixed with new ones: before
+    anything else, the writers' folders are claimed for the run's settings
+    (:func:`~mmwsss.apis.done_marker.claim_output_folders`: a record of the
+    config beside each folder); a folder holding files of other (or
+    unrecorded) settings is refused with the changed keys, or with ``redo``
+    moved to ``{work_dir}/replaced_{time}/`` first.
+
     :meth:`turn_on` is how the pipeline and ``tools/random_walk.py`` make a
     config resume.
 
     Args:
         skip_written: Skip the images every writer has written.
+        redo: Move the writers' existing folders aside and write every image
+            again (``--redo`` of ``tools/test.py`` and ``tools/random_walk.py``).
     """
 
     priority = 'HIGH'
 
-    def __init__(self, skip_written: bool = False) -> None:
+    def __init__(self, skip_written: bool = False, redo: bool = False) -> None:
         self.skip_written = skip_written
+        self.redo = redo
 
     @staticmethod
-    def turn_on(custom_hooks: MutableSequence[Dict[str, Any]]) -> None:
-        """Make a config's test loop skip written images, if it has writers.
+    def turn_on(custom_hooks: MutableSequence[Dict[str, Any]], skip_written: bool = True,
+                redo: bool = False) -> None:
+        """Make a config's test loop skip written images (or redo), if it has writers.
 
-        Sets ``skip_written`` of the config's :class:`ResumeWritersHook`, or
-        adds one, when a hook of ``custom_hooks`` is a
-        :class:`SampleWriterHook`.
+        Sets ``skip_written`` (and ``redo``) of the config's
+        :class:`ResumeWritersHook`, or adds one, when a hook of
+        ``custom_hooks`` is a :class:`SampleWriterHook`; a False argument
+        leaves the config's value.
 
         Args:
             custom_hooks: The ``custom_hooks`` of a config, changed in place.
+            skip_written: Turn on ``skip_written``.
+            redo: Turn on ``redo``.
         """
         def is_writer(hook_type: Any) -> bool:
             cls = hook_type if isinstance(hook_type, type) else HOOKS.get(hook_type)
@@ -70,16 +84,29 @@ class ResumeWritersHook(Hook):
             resume = [dict(type='ResumeWritersHook')]
             custom_hooks.append(resume[0])
         for hook in resume:
-            hook['skip_written'] = True
+            if skip_written:
+                hook['skip_written'] = True
+            if redo:
+                hook['redo'] = True
 
     def before_test(self, runner) -> None:
-        """Remove stale temporaries; with ``skip_written`` drop the written images."""
+        """Claim the folders, remove stale temporaries; with ``skip_written`` drop
+        the written images."""
         loader = runner.test_loop.dataloader
         dataset = loader.dataset
         img_ids = [dataset.get_data_info(index)['img_id'] for index in range(len(dataset))]
         writers = [hook for hook in runner.hooks if isinstance(hook, SampleWriterHook)]
         folders = sorted({folder for writer in writers for folder in writer.output_dirs()})
         if is_main_process():
+            # mmwsss.apis imports the engine: imported here, once both are loaded
+            from mmwsss.apis.done_marker import claim_output_folders, output_settings
+            moved = claim_output_folders(
+                [osp.join(runner.work_dir, folder) for folder in folders],
+                output_settings(runner.cfg), self.redo,
+                redo_hint='--redo (tools/test.py, tools/random_walk.py; in a config: '
+                'ResumeWritersHook redo=True)')
+            for folder, target in moved.items():
+                runner.logger.info(f'redo: moved {folder} to {target}')
             for folder in folders:
                 for path in remove_stale_temporaries(osp.join(runner.work_dir, folder)):
                     runner.logger.info(f'removed {path}, left by an interrupted run')
