@@ -1,5 +1,4 @@
 """Leaderboard: our stage results beside the published ones, with conventions."""
-import json
 import runpy
 import shutil
 import sys
@@ -12,6 +11,7 @@ from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
 from mmwsss.reporting.leaderboard import (leaderboard_table, per_class_iou_table,
                                           write_leaderboard)
 from mmwsss.reporting.published_results import PUBLISHED_RESULTS, STAGES, Result
+from mmwsss.utils import save_json
 from tests.conftest import REPO_ROOT
 
 PUBLISHED = (
@@ -45,8 +45,8 @@ EXPECTED = (
 
 
 def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data))
+    """Metrics as the stages write them: strict JSON, NaN as null."""
+    save_json(data, path)
 
 
 @pytest.fixture
@@ -96,6 +96,10 @@ def test_random_walk_files_and_optional_crf(work_dir: Path) -> None:
         'the affinity config | no | ImageNet | rw/rw_metrics.json |',
         '| refined pseudo labels | ours: random walk + dCRF | 63.00 | VOC12 train | random '
         'walk of the affinity config | yes | ImageNet | rw/rw_crf_metrics.json |']
+    # an undefined number (NaN, written as null) counts as missing: the optional row is left out
+    _write(work_dir / 'rw/rw_crf_metrics.json', {'mIoU': float('nan')})
+    assert (work_dir / 'rw/rw_crf_metrics.json').read_text() == '{\n  "mIoU": null\n}\n'
+    assert 'dCRF' not in leaderboard_table(str(work_dir), published=())
     (work_dir / 'rw/rw_crf_metrics.json').unlink()
     assert 'dCRF' not in leaderboard_table(str(work_dir), published=())
 
