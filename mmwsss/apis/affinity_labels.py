@@ -132,6 +132,27 @@ def default_workers(world_size: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(world_size, 1))
 
 
+def check_alphas(low_alpha: float = 4, high_alpha: float = 32) -> Dict[str, float]:
+    """The background exponents of the affinity labels, range-checked.
+
+    Args:
+        low_alpha: Exponent that enlarges the background, positive.
+        high_alpha: Exponent that shrinks it, above ``low_alpha``.
+
+    Returns:
+        ``dict(low_alpha=..., high_alpha=...)``, keyword arguments of
+        :func:`make_affinity_labels`.
+
+    Raises:
+        ValueError: an alpha out of range (``affinity_label_cfg`` and its
+            range named).
+    """
+    check_setting('low_alpha', low_alpha, POSITIVE, 'affinity_label_cfg')
+    check_setting('high_alpha', high_alpha, Range(low_alpha, low_open=True),
+                  'affinity_label_cfg')
+    return dict(low_alpha=low_alpha, high_alpha=high_alpha)
+
+
 def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
                          low_alpha: float = 4,
                          high_alpha: float = 32,
@@ -160,12 +181,9 @@ def make_affinity_labels(jobs: Sequence[AffinityLabelJob],
         The number of files this rank wrote.
 
     Raises:
-        ValueError: an alpha out of range (``affinity_label_cfg`` and its
-            range named).
+        ValueError: an alpha out of range (see :func:`check_alphas`).
     """
-    check_setting('low_alpha', low_alpha, POSITIVE, 'affinity_label_cfg')
-    check_setting('high_alpha', high_alpha, Range(low_alpha, low_open=True),
-                  'affinity_label_cfg')
+    check_alphas(low_alpha, high_alpha)
     rank = int(os.environ.get('RANK', 0)) if rank is None else rank
     world_size = int(os.environ.get('WORLD_SIZE', 1)) if world_size is None else world_size
     if not 0 <= rank < world_size:
@@ -228,11 +246,16 @@ def affinity_labels_from_config(cfg: Config, num_workers: Optional[int] = None,
 
     Raises:
         KeyError: the config has no ``affinity_label_cfg``.
+        ValueError: an alpha out of range (see :func:`check_alphas`), found
+            before any folder is claimed.
         StaleOutputsError: an output folder holds scores of other settings.
     """
     if 'affinity_label_cfg' not in cfg:
         raise KeyError(f'config {cfg.filename} has no affinity_label_cfg '
                        '(low_alpha, high_alpha)')
+    # checked before the folders are claimed: bad alphas neither record their
+    # settings nor move earlier scores aside
+    alphas = check_alphas(**cfg.affinity_label_cfg)
     jobs = jobs_from_config(cfg)
     # under torchrun without a process group every rank is rank 0: only a lone
     # process or the group's rank 0 cleans up
@@ -248,6 +271,6 @@ def affinity_labels_from_config(cfg: Config, num_workers: Optional[int] = None,
                 print(f'removed {path}, left by an interrupted run', flush=True)
     barrier()
     # ranks come from torchrun's RANK / WORLD_SIZE
-    written = make_affinity_labels(jobs, num_workers=num_workers, **cfg.affinity_label_cfg)
+    written = make_affinity_labels(jobs, num_workers=num_workers, **alphas)
     barrier()
     return jobs, written

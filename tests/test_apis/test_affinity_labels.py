@@ -111,3 +111,23 @@ def test_existing_folder_keeps_user_files_and_refuses_other_alphas(
     assert (moved / '.scores.mmwsss-settings.json').is_file()
     assert list(out.iterdir()) == []
     affinity_labels_from_config(cfg)  # the new settings are recorded
+
+
+def test_alphas_out_of_range_are_refused_before_the_folder_is_claimed(
+        demo_root: Path, fake_cams: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in the alphas neither records its settings nor moves earlier scores aside."""
+    monkeypatch.setattr(affinity_labels, 'make_affinity_labels', lambda *a, **k: 0)
+    out = tmp_path / 'scores'
+    cfg = _scores_config(demo_root, fake_cams, out)
+    affinity_labels_from_config(cfg)
+    (out / 'train_00000.npz').write_bytes(b'scores at 4 / 32')
+    record = tmp_path / '.scores.mmwsss-settings.json'
+    before = record.read_text()
+    cfg.affinity_label_cfg.high_alpha = 2
+    for redo in (False, True):
+        with pytest.raises(ValueError, match=r'affinity_label_cfg: high_alpha must be a '
+                           r'number in \(4, inf\), got 2'):
+            affinity_labels_from_config(cfg, redo=redo)
+    assert record.read_text() == before and not list(tmp_path.glob('replaced_*'))
+    assert (out / 'train_00000.npz').read_bytes() == b'scores at 4 / 32'
