@@ -56,9 +56,11 @@ def test_full_disk_keeps_the_previous_checkpoint(tmp_path: Path,
     AtomicLocalBackend().put_text('epoch_1.pth', tmp_path / 'last_checkpoint')
     monkeypatch.setattr(_CutWrite, 'fail', staticmethod(_disk_full))
     monkeypatch.setattr(atomic_local_backend, 'open', _CutWrite, raising=False)
-    with pytest.raises(OSError, match='No space left'):
+    # write() reports ENOSPC without a file name: atomic_path names the checkpoint
+    with pytest.raises(OSError, match=f"No space left on device while writing: '{target}'"):
         AtomicLocalBackend().put(new, target)
-    with pytest.raises(OSError, match='No space left'):
+    with pytest.raises(OSError, match='No space left on device while writing: '
+                       f"'{tmp_path / 'last_checkpoint'}'"):
         AtomicLocalBackend().put_text('epoch_2.pth', tmp_path / 'last_checkpoint')
     assert target.read_bytes() == old
     assert (tmp_path / 'last_checkpoint').read_text() == 'epoch_1.pth'
