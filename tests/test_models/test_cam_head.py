@@ -38,11 +38,21 @@ def test_logits_cams_and_hand_computed_loss() -> None:
 
 
 def test_dropout_only_in_training() -> None:
-    head = CAMHead(in_channels=8, num_classes=3)
-    features = torch.rand(2, 8, 5, 5)
+    """Dropout2d(0.5) drops whole channels before the pooling, in training only."""
+    head = CAMHead(in_channels=8, num_classes=8)
+    head.conv_cam.weight.data = torch.eye(8).view(8, 8, 1, 1)  # logits = pooled channels
+    features = torch.rand(2, 8, 5, 5, generator=torch.Generator().manual_seed(0)) + 0.5
+    means = features.mean(dim=(2, 3))
     head.eval()
-    assert torch.equal(head([features]), head([features]))
-    assert head([features]).shape == (2, 3)
+    torch.testing.assert_close(head([features]), means)
+    head.train()
+    torch.manual_seed(0)
+    first, second = head([features]), head([features])
+    assert not torch.equal(first, second)
+    for logits in (first, second):  # each channel dropped, or kept and scaled by 2
+        kept = logits != 0
+        assert kept.any() and not kept.all()
+        torch.testing.assert_close(logits[kept], 2 * means[kept])
 
 
 def test_missing_labels_are_reported() -> None:
