@@ -228,7 +228,12 @@ def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> Non
         one_process_run / 'cam' / 'cams')
     assert rw['metrics']['rw_metrics.json']['num_images'] == 24
     assert rw['metrics']['rw_crf_metrics.json']['num_images'] == 24
-    assert 0 <= seg['metrics']['seg_metrics.json']['mIoU'] <= 100
+    # recorded on CPU (torch 2.13, seeded, one thread); lr 0: the initial weights
+    mious = {name: metrics['mIoU'] for stage in summary['stages']
+             for name, metrics in stage['metrics'].items()}
+    assert mious == pytest.approx({'cam_metrics.json': 9.34, 'rw_metrics.json': 14.56,
+                                   'rw_crf_metrics.json': 22.17,
+                                   'seg_metrics.json': 1.15}, abs=0.5)
     assert '## Per-class IoU of our results (%)' in (
         one_process_run / 'leaderboard.md').read_text()
 
