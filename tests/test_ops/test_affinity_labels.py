@@ -129,6 +129,14 @@ def test_affinity_label_rule_on_hand_made_scores():
     assert label.tolist() == [[1, 255, 0, 255, 0, 255]]
 
 
+def test_a_score_in_either_map_is_enough():
+    """Low-alpha scores all below 1e-5 but high-alpha scores present: not padding."""
+    low = np.array([[[2e-6]], [[1e-6]], [[3e-6]]])
+    high = np.array([[[0.1]], [[0.8]], [[0.1]]])
+    assert affinity_label_from_scores(low, high).tolist() == [[2]]
+    assert affinity_label_from_scores(high, low).tolist() == [[1]]
+
+
 def test_affinity_labels_from_crf_scores_after_crop_and_pool():
     image, cams, labels = _image_and_cams()
     low, high = affinity_crf_scores(image, cams, labels)

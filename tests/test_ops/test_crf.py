@@ -75,6 +75,17 @@ def test_dense_crf_accepts_non_contiguous_inputs():
     np.testing.assert_array_equal(dense_crf(transposed, probs), dense_crf(image, probs))
 
 
+def test_bilateral_colour_and_spatial_widths_have_their_roles():
+    """On an image of one colour, the bilateral colour width changes nothing and the
+    spatial width does."""
+    image = np.full((20, 24, 3), (90, 120, 60), dtype=np.uint8)
+    probs = _noisy_probs()
+    default = dense_crf(image, probs)
+    # (the permutohedral lattice approximates the filter to about 1e-5)
+    np.testing.assert_allclose(dense_crf(image, probs, bilateral_srgb=3), default, atol=1e-4)
+    assert np.abs(dense_crf(image, probs, bilateral_sxy=3) - default).max() > 0.05
+
+
 def test_dense_crf_without_pairwise_terms_is_the_normalised_unary():
     """No iteration, or zero compatibilities: the marginals are the clipped
     scores divided by their sum (softmax of -unary)."""
@@ -119,3 +130,6 @@ def test_crf_refine_label_normalises_scores_and_smooths():
     # no CRF iteration: the argmax of the normalised scores, noisy pixel included
     expected[5, 5] = 2
     np.testing.assert_array_equal(crf_refine_label(image, scores, num_iters=0), expected)
+    # scores below the CRF's clipping floor (1e-5) keep their argmax once normalised
+    np.testing.assert_array_equal(crf_refine_label(image, scores * 1e-4, num_iters=0),
+                                  expected)

@@ -260,6 +260,15 @@ def test_batched_channels_and_items():
     torch.testing.assert_close(single[0], batched[0, 5])
 
 
+@pytest.mark.parametrize('beta', [1.0, 2.0, 16.0])
+def test_other_beta_matches_dense(beta):
+    cams, affinity = make_inputs(7, 10, dtype=torch.float64)
+    sparse = random_walk(cams, affinity, beta=beta, num_iters=4)
+    torch.testing.assert_close(sparse, random_walk_dense(cams, affinity, beta=beta, num_iters=4),
+                               rtol=0, atol=1e-12)
+    assert (sparse - random_walk(cams, affinity, num_iters=4)).abs().max() > 1e-3
+
+
 def test_other_radius_matches_dense():
     generator = torch.Generator().manual_seed(7)
     cams = torch.rand(3, 7, 9, generator=generator)
