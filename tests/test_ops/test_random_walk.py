@@ -351,6 +351,22 @@ def test_random_walk_input():
     torch.testing.assert_close(empty, torch.cat([torch.ones(1, 2, 1), torch.zeros(1, 2, 1)]))
 
 
+def test_other_stride():
+    """Stride 4: 4 x 4 block means of the zero-padded stack in, upsampling by 4 out."""
+    cams = torch.rand(2, 10, 7, generator=torch.Generator().manual_seed(1))
+    scores = random_walk_input(cams, alpha=2.0, stride=4)
+    assert scores.shape == (3, 3, 2)
+    stack = torch.cat([(1 - cams.amax(0, keepdim=True)) ** 2, cams])
+    padded = torch.zeros(3, 12, 8)
+    padded[:, :10, :7] = stack
+    torch.testing.assert_close(scores, padded.view(3, 3, 4, 2, 4).mean((2, 4)))
+    upsampled = torch.nn.functional.interpolate(scores[None], size=(12, 8), mode='bilinear',
+                                                align_corners=False)[0, :, :10, :7]
+    torch.testing.assert_close(random_walk_scores_to_image(scores, (10, 7), stride=4),
+                               upsampled)
+    assert torch.equal(random_walk_to_label(scores, (10, 7), stride=4), upsampled.argmax(0))
+
+
 def test_random_walk_to_label():
     scores = torch.zeros(3, 2, 2)
     scores[0] = 0.5
@@ -415,6 +431,7 @@ def test_constant_background_renormalises_each_class_and_sets_the_background():
     assert torch.equal(out[2], torch.zeros(1, 2))  # absent class stays zero
     assert torch.allclose(out[3], torch.tensor([[0.25, 1.0]]), atol=1e-4)
     assert channel_argmax(out).tolist() == [[1, 3]]
+    assert torch.equal(constant_background(scores, 0.3)[0], torch.full((1, 2), 0.3))
     batch = constant_background(torch.stack([scores, scores * 2]), 0.5)
     assert torch.allclose(batch[0], out) and torch.allclose(batch[1], out, atol=1e-4)
     with pytest.raises(ValueError, match='C >= 1'):

@@ -41,6 +41,6 @@ def test_training_runs_the_random_walk(demo_root: Path, fake_cams: Path,
     for name, miou in (('rw_metrics', 83.57), ('rw_crf_metrics', 96.46)):
         metrics = json.loads((tmp_path / f'{name}.json').read_text())
         assert metrics['num_images'] == 24
-        assert metrics['mIoU'] == pytest.approx(miou, abs=1.0) and 'IoU.background' in metrics
+        assert metrics['mIoU'] == pytest.approx(miou, abs=0.2) and 'IoU.background' in metrics
         assert (tmp_path / f'{name}_per_class.md').read_text().startswith(
             f'# Per-class scores (%) of {name}.json\n\n| class | IoU | Precision | Recall |')
