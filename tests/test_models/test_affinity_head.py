@@ -4,9 +4,12 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 from mmwsss.models import AffinityHead, AffinityNet, PairAffinityLoss
 from mmwsss.models.backbones import convert_official_checkpoint
+from mmwsss.ops.pair_indices import extract_pair_labels
 from mmwsss.ops.pair_loss import pair_affinity_loss
 
 
@@ -58,6 +61,22 @@ def test_features_and_affinities_equal_the_formula() -> None:
     assert affinity.shape == (2, 34, 2 * 2)
     head.radius = 3  # 12 offsets; "from" positions rows 0..3, columns 2..7
     assert head.affinity(inputs).shape == (2, 12, 4 * 6)
+
+
+def test_loss_terms_equal_the_ops() -> None:
+    torch.manual_seed(0)
+    head = AffinityHead(in_channels=(3, 4, 5), channels=(2, 3, 4))
+    generator = torch.Generator().manual_seed(2)
+    inputs = [torch.randn(1, c, 7, 10, generator=generator) for c in (3, 4, 5)]
+    labels = torch.tensor([0, 1, 2, 255])[torch.randint(0, 4, (1, 7, 10), generator=generator)]
+    sample = SegDataSample()
+    sample.gt_affinity_label = PixelData(data=labels)
+    losses = head.loss(inputs, [sample])
+    expected = pair_affinity_loss(head.affinity(inputs), *extract_pair_labels(labels))
+    assert len({expected[key].item() for key in ('bg', 'fg', 'neg')}) == 3
+    torch.testing.assert_close(losses['loss_aff'], expected['total'])
+    for key in ('bg', 'fg', 'neg'):
+        torch.testing.assert_close(losses[f'aff_{key}'], expected[key])
 
 
 def test_psa_initialisation() -> None:
