@@ -55,6 +55,20 @@ def test_dropout_only_in_training() -> None:
         torch.testing.assert_close(logits[kept], 2 * means[kept])
 
 
+def test_in_index_and_loss_weight() -> None:
+    head = CAMHead(in_channels=2, num_classes=2, in_index=1, dropout_ratio=0.0, loss_weight=3.0)
+    features = [torch.rand(1, 2, 3, 4), torch.rand(1, 2, 3, 4)]
+    torch.testing.assert_close(head.cams(features),
+                               torch.relu(torch.nn.functional.conv2d(features[1],
+                                                                     head.conv_cam.weight)))
+    logits = head(features)
+    torch.testing.assert_close(logits, features[1].mean(dim=(2, 3)) @ head.conv_cam.weight[
+        :, :, 0, 0].t())
+    loss = head.loss(features, _samples([[1, 0]]))['loss_cls']
+    expected = torch.nn.functional.multilabel_soft_margin_loss(logits, torch.tensor([[1.0, 0]]))
+    torch.testing.assert_close(loss, 3 * expected)
+
+
 def test_missing_labels_are_reported() -> None:
     head = CAMHead(in_channels=4, num_classes=2)
     with pytest.raises(KeyError, match='gt_img_labels'):

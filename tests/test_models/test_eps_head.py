@@ -79,6 +79,16 @@ def test_loss_keys_and_equality_with_the_ops() -> None:
     assert head.conv_cam.weight.grad is not None and features.grad is not None
 
 
+def test_dropout_applies_to_the_saliency_loss_in_training() -> None:
+    head = _head(dropout_ratio=0.5).train()
+    features = torch.rand(1, 8, 4, 4) + 0.5
+    saliency = torch.rand(1, 1, 16, 16)
+    losses = head.loss([features], _samples([[1, 0, 1]], saliency))
+    without = eps_saliency_loss(F.conv2d(features, head.conv_cam.weight), saliency,
+                                torch.tensor([[1.0, 0.0, 1.0]]))
+    assert abs(losses['loss_sal'].item() - without.item()) > 1e-6
+
+
 def test_saliency_is_padded_like_the_batch() -> None:
     head = _head()
     features = torch.randn(1, 8, 3, 3)
