@@ -7,7 +7,8 @@ from mmseg.structures import SegDataSample
 from mmwsss.ops.cam import rescale_image
 
 PREPROCESSOR = dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size_divisor=8)
+                    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size_divisor=8,
+                    test_cfg=dict(size_divisor=8))  # predict must crop the padding
 
 
 def _model(backbone: dict, in_channels: int, scales=(1.0, 0.5, 1.5)) -> torch.nn.Module:
@@ -46,6 +47,7 @@ def _reference_cams(model, img: torch.Tensor, labels: torch.Tensor, scales) -> t
 def test_predict_equals_reference_multiscale_cams() -> None:
     model = _model(dict(type='WideResNet38', widen_factor=0.0625, out_indices=(2, )), 256)
     data = model.data_preprocessor(_batch(21, 30, [1, 0, 1, 0]), False)
+    assert data['inputs'].shape[-2:] == (24, 32)
     with torch.no_grad():
         sample = model.predict(data['inputs'], data['data_samples'])[0]
         expected = _reference_cams(model, data['inputs'][0, :, :21, :30],
