@@ -93,12 +93,13 @@ def fake_cams(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture(scope='session')
 def fake_affinity_scores(demo_root: Path, fake_cams: Path,
                          tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Affinity-label scores of the fake CAMs (alphas 4 / 32)."""
+    """Affinity-label scores of the fake CAMs (alphas 4 / 32), written in this
+    process (``num_workers=1``): the reference of the pool's files."""
     affinity_dir = tmp_path_factory.mktemp('affinity_scores')
     dataset = demo_dataset(demo_root, fake_cams, affinity_dir)
     make_affinity_labels(
         jobs_from_data_list([dataset.get_data_info(i) for i in range(len(dataset))]),
-        rank=0, world_size=1, progress=False)
+        num_workers=1, rank=0, world_size=1, progress=False)
     return affinity_dir
 
 

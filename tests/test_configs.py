@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
-from mmseg.registry import DATASETS, MODELS, TRANSFORMS
+from mmseg.registry import DATASETS, HOOKS, METRICS, MODELS, PARAM_SCHEDULERS, TRANSFORMS
 
 import mmwsss  # noqa: F401
 from mmwsss.apis.pipeline import is_pipeline_config, parse_stages
@@ -43,3 +43,14 @@ def test_config_builds(path: Path) -> None:
     for pipeline in _pipelines(cfg):
         for transform in pipeline:
             assert TRANSFORMS.get(transform['type']) is not None, transform['type']
+    hooks = list(cfg.get('custom_hooks', [])) + list(cfg.get('default_hooks', {}).values())
+    assert cfg.get('default_hooks')
+    for hook in filter(None, hooks):  # a default hook set to None is switched off
+        assert HOOKS.get(hook['type']) is not None, hook['type']
+    for key in ('val_evaluator', 'test_evaluator'):
+        evaluators = cfg.get(key) or []
+        for evaluator in [evaluators] if isinstance(evaluators, dict) else evaluators:
+            assert METRICS.get(evaluator['type']) is not None, evaluator['type']
+    schedulers = cfg.get('param_scheduler') or []
+    for scheduler in [schedulers] if isinstance(schedulers, dict) else schedulers:
+        assert PARAM_SCHEDULERS.get(scheduler['type']) is not None, scheduler['type']

@@ -23,7 +23,7 @@ def _run(pipeline: Path, work_dir: Path, demo_root: Path,
                     f'cam.{loader}.dataset.indices=8', f'cam.{loader}.num_workers=0',
                     f'cam.{loader}.persistent_workers=False']
     options += ['cam.train_cfg.max_epochs=1', 'cam.train_dataloader.batch_size=4',
-                'cam.model.test_cfg.scales=[1.0]', *extra]
+                'cam.model.test_cfg.scales=[1.0]', 'until=cam', *extra]
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
     return subprocess.run([sys.executable, 'tools/train.py', str(pipeline), '--work-dir',
                            str(work_dir), '--cfg-options'] + options, cwd=REPO_ROOT,
@@ -41,9 +41,13 @@ def _files(folder: Path) -> dict:
 
 @pytest.fixture(scope='module')
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CAM stage, then a stage that would fail at once (its checkpoint does not
+    exist): every run passes ``until=cam``, which must stop after the CAM stage."""
     path = tmp_path_factory.mktemp('pipeline') / 'cam_pipeline.py'
     path.write_text(f"stages = dict(cam=dict(config={str(CAM_CONFIG)!r}, "
-                    "steps=['train', 'test']))\n")
+                    "steps=['train', 'test']), "
+                    f"never=dict(config={str(CAM_CONFIG)!r}, steps=['test'], "
+                    "checkpoint='{cam}/no_such_checkpoint.pth'))\n")
     return path
 
 
@@ -53,6 +57,9 @@ def test_rerun_after_kill_at_the_end_then_changed_config(pipeline: Path, demo_ro
     _ok(_run(pipeline, tmp_path, demo_root))
     cams, metrics = _files(cam / 'cams'), json.loads((cam / 'cam_metrics.json').read_text())
     assert len(cams) == 8
+    summary = json.loads((tmp_path / 'pipeline_summary.json').read_text())
+    assert [stage['name'] for stage in summary['stages']] == ['cam']
+    assert not (tmp_path / 'never').exists()
 
     # killed after the last image, before done_test.json; a killed atomic write
     (cam / 'done_test.json').unlink()

@@ -35,6 +35,9 @@ DATA = {PSA: VOCRehearsalConfig(num_train=5, num_sbd=11, num_val=3),
         EPS_PSA: VOCRehearsalConfig(num_train=5, num_sbd=3, num_val=3)}
 TOTAL_BATCH = dict(cam=16, eps=8, rw=8, seg=16)
 """The recipe's total batch of each training stage, over the 2 processes."""
+MIOU = {PSA: dict(cam=11.68, rw=11.68, seg=15.55), EPS_PSA: dict(cam=11.13, rw=14.28, seg=0.0)}
+"""mIoU of the CAM labels, the random walk and the segmentation network, recorded on
+CPU (torch 2.13, seeded, two gloo processes, one thread each)."""
 
 
 def _count(folder: Path) -> int:
@@ -78,9 +81,10 @@ def test_voc_pipeline_end_to_end_two_processes(pipeline: Path, tmp_path: Path) -
         logs = [p.read_text() for p in (work_dir / stage).glob('*/*.log')]
         assert sum(line in log for log in logs) == 1, (stage, line)
     cam_metrics = json.loads((work_dir / classifier / 'cam_metrics.json').read_text())
-    assert 0 <= cam_metrics['mIoU'] <= 100 and 'best_bg_threshold' in cam_metrics
+    assert 'best_bg_threshold' in cam_metrics
     rw_metrics = json.loads((work_dir / 'rw/rw_metrics.json').read_text())
     assert rw_metrics['num_images'] == train
     seg_metrics = json.loads((work_dir / 'seg/seg_metrics.json').read_text())
-    assert 0 <= seg_metrics['mIoU'] <= 100
+    mious = dict(cam=cam_metrics['mIoU'], rw=rw_metrics['mIoU'], seg=seg_metrics['mIoU'])
+    assert mious == pytest.approx(MIOU[pipeline], abs=1.0)
     assert (work_dir / 'leaderboard.md').is_file()

@@ -3,9 +3,13 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 from mmwsss.models import AffinityHead, AffinityNet, PairAffinityLoss
 from mmwsss.models.backbones import convert_official_checkpoint
+from mmwsss.ops.pair_indices import extract_pair_labels
 from mmwsss.ops.pair_loss import pair_affinity_loss
 
 
@@ -31,6 +35,48 @@ def test_shapes_and_parameter_names() -> None:
         head([inputs[0], inputs[1], inputs[2], torch.randn(2, 32, 5, 5)])
     with pytest.raises(ValueError, match='in_channels'):
         AffinityHead(in_channels=(8, 16))
+
+
+def test_features_and_affinities_equal_the_formula() -> None:
+    """f9 = elu(W9 [elu(W8_3 x3); elu(W8_4 x4); elu(W8_5 x5)]), 1x1 convolutions
+    without bias; affinity exp(-mean_c |f_i - f_j|) of the radius pairs."""
+    torch.manual_seed(0)
+    head = AffinityHead(in_channels=(3, 4, 5), channels=(2, 3, 4), in_index=(2, 0, 1))
+    head.init_weights()
+    generator = torch.Generator().manual_seed(1)
+    inputs = [torch.randn(2, c, 6, 10, generator=generator) for c in (4, 5, 3)]
+    levels = (inputs[2], inputs[0], inputs[1])  # in_index (2, 0, 1)
+    weights = [head.conv_f8_3.weight, head.conv_f8_4.weight, head.conv_f8_5.weight]
+    branches = [F.elu(F.conv2d(level, weight)) for level, weight in zip(levels, weights)]
+    expected = F.elu(F.conv2d(torch.cat(branches, dim=1), head.conv_f9.weight))
+    with torch.no_grad():
+        features = head(inputs)
+        affinity = head.affinity(inputs)
+    assert features.shape == (2, 9, 6, 10)
+    torch.testing.assert_close(features, expected)
+    assert (features < 0).any()  # the ELU's negative side is reached
+    # pair (from (0, 4), offset (1, -2)) = offset index 4 + 2, "from" position 0
+    pair = torch.exp(-(expected[:, :, 1, 2] - expected[:, :, 0, 4]).abs().mean(dim=1))
+    torch.testing.assert_close(affinity[:, 6, 0], pair)
+    assert affinity.shape == (2, 34, 2 * 2)
+    head.radius = 3  # 12 offsets; "from" positions rows 0..3, columns 2..7
+    assert head.affinity(inputs).shape == (2, 12, 4 * 6)
+
+
+def test_loss_terms_equal_the_ops() -> None:
+    torch.manual_seed(0)
+    head = AffinityHead(in_channels=(3, 4, 5), channels=(2, 3, 4))
+    generator = torch.Generator().manual_seed(2)
+    inputs = [torch.randn(1, c, 7, 10, generator=generator) for c in (3, 4, 5)]
+    labels = torch.tensor([0, 1, 2, 255])[torch.randint(0, 4, (1, 7, 10), generator=generator)]
+    sample = SegDataSample()
+    sample.gt_affinity_label = PixelData(data=labels)
+    losses = head.loss(inputs, [sample])
+    expected = pair_affinity_loss(head.affinity(inputs), *extract_pair_labels(labels))
+    assert len({expected[key].item() for key in ('bg', 'fg', 'neg')}) == 3
+    torch.testing.assert_close(losses['loss_aff'], expected['total'])
+    for key in ('bg', 'fg', 'neg'):
+        torch.testing.assert_close(losses[f'aff_{key}'], expected[key])
 
 
 def test_psa_initialisation() -> None:

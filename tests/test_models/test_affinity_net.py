@@ -11,6 +11,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmwsss.models import AffinityNet
+from mmwsss.models.segmentors.affinity_net import crf_label_of_image
 from mmwsss.ops.affinity import pairwise_affinity
 from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.pair_indices import extract_pair_labels
@@ -38,6 +39,11 @@ def _model(**test_cfg) -> AffinityNet:
                          channels=(8, 16, 32)),
         test_cfg=test_cfg)
     model.init_weights()
+    # PSA's initialisation gives affinities near 1e-3 here, which ** beta turns into 0:
+    # the walk would leave the scores as they are. Smaller f9 weights give affinities
+    # near 0.85, which the walk, its beta and its input padding change.
+    with torch.no_grad():
+        model.decode_head.conv_f9.weight.mul_(0.01)
     return model
 
 
@@ -68,6 +74,8 @@ def test_loss_equals_the_ops_and_trains_unfrozen_layers() -> None:
             module.eval()
     losses = model.loss(inputs, samples)
     torch.testing.assert_close(losses['loss_aff'], expected['total'])
+    for key in ('bg', 'fg', 'neg'):
+        torch.testing.assert_close(losses[f'aff_{key}'], expected[key])
     losses['loss_aff'].backward()
     assert model.decode_head.conv_f9.weight.grad is not None
     assert model.backbone.b3.conv_branch2a.weight.grad is not None
@@ -186,6 +194,20 @@ def test_predict_errors() -> None:
         model.predict(torch.zeros(1, 3, 40, 72), [sample])
     with pytest.raises(KeyError, match=r"AffinityNet test_cfg: unknown keys \['alpha'\]"):
         _model(alpha=3)
+    with torch.no_grad(), pytest.raises(ValueError, match='stride 4 is not the backbone'):
+        _model(stride=4).eval().image_affinity(torch.zeros(3, 40, 72))
+
+
+def test_crf_label_of_image_needs_scores_at_the_image_size(tmp_path: Path) -> None:
+    image = np.zeros((10, 12, 3), np.uint8)
+    image[:, 6:] = (0, 0, 255)  # red (BGR) right half
+    mmcv.imwrite(image, str(tmp_path / 'x.png'))
+    scores = np.zeros((2, 10, 12), np.float32)
+    scores[0, :, :6] = scores[1, :, 6:] = 1.0
+    label = crf_label_of_image(str(tmp_path / 'x.png'), scores)
+    assert label.tolist() == [[0] * 6 + [1] * 6] * 10
+    with pytest.raises(ValueError, match=r'x.png is \(10, 12\), the random-walk scores'):
+        crf_label_of_image(str(tmp_path / 'x.png'), scores[:, :, :11])
 
 
 def test_predict_refuses_non_finite_random_walk_inputs() -> None:

@@ -8,7 +8,8 @@ from mmseg.structures import SegDataSample
 from mmwsss.ops.cam import rescale_image
 
 PREPROCESSOR = dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size_divisor=8)
+                    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size_divisor=8,
+                    test_cfg=dict(size_divisor=8))  # predict must crop the padding
 
 
 def _model(backbone: dict, in_channels: int, scales=(1.0, 0.5, 1.5)) -> torch.nn.Module:
@@ -16,7 +17,7 @@ def _model(backbone: dict, in_channels: int, scales=(1.0, 0.5, 1.5)) -> torch.nn
     model = MODELS.build(dict(
         type='CAMClassifier', data_preprocessor=PREPROCESSOR, backbone=backbone,
         decode_head=dict(type='CAMHead', in_channels=in_channels, num_classes=4),
-        test_cfg=dict(scales=scales, flip=True, bg_score=0.2)))
+        test_cfg=dict(scales=scales, flip=True, bg_score=0.3)))
     model.init_weights()
     return model.eval()
 
@@ -47,6 +48,7 @@ def _reference_cams(model, img: torch.Tensor, labels: torch.Tensor, scales) -> t
 def test_predict_equals_reference_multiscale_cams() -> None:
     model = _model(dict(type='WideResNet38', widen_factor=0.0625, out_indices=(2, )), 256)
     data = model.data_preprocessor(_batch(21, 30, [1, 0, 1, 0]), False)
+    assert data['inputs'].shape[-2:] == (24, 32)
     with torch.no_grad():
         sample = model.predict(data['inputs'], data['data_samples'])[0]
         expected = _reference_cams(model, data['inputs'][0, :, :21, :30],
@@ -57,7 +59,7 @@ def test_predict_equals_reference_multiscale_cams() -> None:
     assert torch.equal(cams[1], torch.zeros(21, 30)) and torch.equal(cams[3], torch.zeros(21, 30))
     assert cams[0].max().item() > 0.999
     label = sample.pred_sem_seg.data[0]
-    reference = torch.cat([torch.full((1, 21, 30), 0.2), cams]).argmax(0)
+    reference = torch.cat([torch.full((1, 21, 30), 0.3), cams]).argmax(0)
     assert torch.equal(label, reference)
     assert set(label.unique().tolist()) <= {0, 1, 3}
 
@@ -70,9 +72,15 @@ def test_loss_and_tensor_modes_with_mmseg_resnet() -> None:
     model = _model(backbone, 64, scales=(1.0, ))
     model.train()
     data = model.data_preprocessor(_batch(32, 40, [0, 1, 1, 0]), True)
+    model.decode_head.dropout.eval()  # the same logits in both modes
     losses = model(data['inputs'], data['data_samples'], mode='loss')
     assert set(losses) == {'loss_cls', 'acc_cls'} and losses['loss_cls'].requires_grad
-    assert model(data['inputs'], mode='tensor').shape == (1, 4)
+    logits = model(data['inputs'], mode='tensor')
+    assert logits.shape == (1, 4)
+    labels = torch.tensor([[0.0, 1, 1, 0]])
+    torch.testing.assert_close(losses['loss_cls'],
+                               F.multilabel_soft_margin_loss(logits, labels))
+    assert losses['acc_cls'].item() == ((logits > 0).float() == labels).float().mean().item()
     model.eval()
     with torch.no_grad():
         raw = model.encode_decode(data['inputs'], [])

@@ -38,11 +38,35 @@ def test_logits_cams_and_hand_computed_loss() -> None:
 
 
 def test_dropout_only_in_training() -> None:
-    head = CAMHead(in_channels=8, num_classes=3)
-    features = torch.rand(2, 8, 5, 5)
+    """Dropout2d(0.5) drops whole channels before the pooling, in training only."""
+    head = CAMHead(in_channels=8, num_classes=8)
+    head.conv_cam.weight.data = torch.eye(8).view(8, 8, 1, 1)  # logits = pooled channels
+    features = torch.rand(2, 8, 5, 5, generator=torch.Generator().manual_seed(0)) + 0.5
+    means = features.mean(dim=(2, 3))
     head.eval()
-    assert torch.equal(head([features]), head([features]))
-    assert head([features]).shape == (2, 3)
+    torch.testing.assert_close(head([features]), means)
+    head.train()
+    torch.manual_seed(0)
+    first, second = head([features]), head([features])
+    assert not torch.equal(first, second)
+    for logits in (first, second):  # each channel dropped, or kept and scaled by 2
+        kept = logits != 0
+        assert kept.any() and not kept.all()
+        torch.testing.assert_close(logits[kept], 2 * means[kept])
+
+
+def test_in_index_and_loss_weight() -> None:
+    head = CAMHead(in_channels=2, num_classes=2, in_index=1, dropout_ratio=0.0, loss_weight=3.0)
+    features = [torch.rand(1, 2, 3, 4), torch.rand(1, 2, 3, 4)]
+    torch.testing.assert_close(head.cams(features),
+                               torch.relu(torch.nn.functional.conv2d(features[1],
+                                                                     head.conv_cam.weight)))
+    logits = head(features)
+    torch.testing.assert_close(logits, features[1].mean(dim=(2, 3)) @ head.conv_cam.weight[
+        :, :, 0, 0].t())
+    loss = head.loss(features, _samples([[1, 0]]))['loss_cls']
+    expected = torch.nn.functional.multilabel_soft_margin_loss(logits, torch.tensor([[1.0, 0]]))
+    torch.testing.assert_close(loss, 3 * expected)
 
 
 def test_missing_labels_are_reported() -> None:

@@ -11,6 +11,7 @@ from mmseg.registry import DATASETS, MODELS
 from mmseg.structures import SegDataSample
 
 from mmwsss.models import EPSHead
+from mmwsss.models.heads.eps_head import stack_saliency
 from mmwsss.ops.saliency_loss import eps_saliency_loss
 from tests.conftest import REPO_ROOT
 
@@ -78,6 +79,16 @@ def test_loss_keys_and_equality_with_the_ops() -> None:
     assert head.conv_cam.weight.grad is not None and features.grad is not None
 
 
+def test_dropout_applies_to_the_saliency_loss_in_training() -> None:
+    head = _head(dropout_ratio=0.5).train()
+    features = torch.rand(1, 8, 4, 4) + 0.5
+    saliency = torch.rand(1, 1, 16, 16)
+    losses = head.loss([features], _samples([[1, 0, 1]], saliency))
+    without = eps_saliency_loss(F.conv2d(features, head.conv_cam.weight), saliency,
+                                torch.tensor([[1.0, 0.0, 1.0]]))
+    assert abs(losses['loss_sal'].item() - without.item()) > 1e-6
+
+
 def test_saliency_is_padded_like_the_batch() -> None:
     head = _head()
     features = torch.randn(1, 8, 3, 3)
@@ -93,6 +104,26 @@ def test_missing_saliency_is_reported() -> None:
     head = _head()
     with pytest.raises(KeyError, match='add LoadSaliencyMap to the pipeline'):
         head.loss([torch.rand(1, 8, 2, 2)], _samples([[1, 0, 0]]))
+
+
+def _saliency_sample(height: int, width: int, **metainfo) -> SegDataSample:
+    sample = SegDataSample(metainfo=metainfo)
+    sample.gt_saliency = PixelData(data=torch.rand(1, height, width))
+    return sample
+
+
+def test_stack_saliency_pads_to_the_batch_or_names_the_mismatch() -> None:
+    samples = [_saliency_sample(4, 6, batch_input_shape=(8, 7)),
+               _saliency_sample(8, 7, batch_input_shape=(8, 7))]
+    stacked = stack_saliency(samples)
+    assert stacked.shape == (2, 1, 8, 7)
+    assert torch.equal(stacked[0, :, :4, :6], samples[0].gt_saliency.data)
+    assert stacked[0, :, 4:].abs().sum() == 0 and stacked[0, :, :, 6:].abs().sum() == 0
+    assert torch.equal(stacked[1], samples[1].gt_saliency.data)
+    with pytest.raises(ValueError, match='larger than the batch input'):
+        stack_saliency([_saliency_sample(9, 7, batch_input_shape=(8, 7))])
+    with pytest.raises(ValueError, match='differ in size'):
+        stack_saliency([_saliency_sample(4, 6), _saliency_sample(8, 7)])
 
 
 def test_classifier_predicts_normalised_cams() -> None:

@@ -3,12 +3,13 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmseg.registry import MODELS
 
-from mmwsss.models.backbones.wide_resnet38 import WideResNet38
+from mmwsss.models.backbones.wide_resnet38 import PreActBottleneckBlock, WideResNet38
 
 # Backbone part of the official checkpoints (configs/cam/README.md): 191 tensors without
 # num_batches_tracked, 105.07 M learnable parameters.
@@ -92,6 +93,27 @@ def test_full_width_matches_official_size():
     assert all(
         module.bias is None for module in model.modules()
         if isinstance(module, nn.Conv2d))
+
+
+def test_bottleneck_block_in_training_equals_the_formula():
+    """relu(bn) -> conv1x1 -> bn, relu, Dropout2d -> conv3x3 -> bn, relu, Dropout2d ->
+    conv1x1, plus the projected shortcut; the same random draws on both sides."""
+    block = PreActBottleneckBlock(8, (4, 6), 12, dilation=2, dropout=0.5).train()
+    x = torch.randn(2, 8, 5, 6, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    with torch.no_grad():
+        out, x_bn_relu = block(x)
+        torch.manual_seed(0)
+        bn_relu = F.relu(block.bn_branch2a(x))
+        branch = block.conv_branch2a(bn_relu)
+        branch = F.dropout2d(F.relu(block.bn_branch2b1(branch)), 0.5, training=True)
+        branch = block.conv_branch2b1(branch)
+        branch = F.dropout2d(F.relu(block.bn_branch2b2(branch)), 0.5, training=True)
+        expected = block.conv_branch1(bn_relu) + block.conv_branch2b2(branch)
+        torch.testing.assert_close(x_bn_relu, bn_relu)
+        torch.testing.assert_close(out, expected)
+        torch.manual_seed(1)
+        assert not torch.equal(block(x)[0], out)  # the dropout masks are drawn
 
 
 def test_default_training_mode_is_official():

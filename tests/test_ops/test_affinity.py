@@ -92,3 +92,6 @@ def test_mean_neighbour_affinity_matches_loops():
     # the first radius - 1 positions of row 0 belong to no pair
     assert (counts.view(7, 10)[0, :4] == 0).all() and (means[:, 0, :4] == 1).all()
     assert mean_neighbour_affinity(affinity[0], 7, 10).shape == (7, 10)
+    filled = mean_neighbour_affinity(affinity, 7, 10, fill=0.25)
+    unpaired = counts.view(7, 10) == 0
+    assert torch.equal(filled, torch.where(unpaired, torch.tensor(0.25), means))

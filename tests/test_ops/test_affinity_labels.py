@@ -5,7 +5,6 @@ import torch
 from mmwsss.ops.affinity_labels import (affinity_crf_scores,
                                         affinity_label_from_scores,
                                         crf_background_scores, pool_scores)
-from mmwsss.ops.crf import dense_crf
 
 
 def _image_and_cams():
@@ -23,16 +22,32 @@ def _image_and_cams():
     return image, cams, np.array([0.0, 1.0, 0.0])
 
 
-def test_crf_background_scores_stacks_background_map_over_cams():
+def test_crf_background_scores_label_the_regions_by_alpha():
+    """Channel 0 is the background (1 - max CAM) ** alpha, then the present classes.
+
+    The centre square (CAM 0.9 / 1.0) is class 1 of the stack at both alphas; the
+    weak corner (CAM 0.2) is background at alpha 4 ((0.8 ** 4 = 0.41 > 0.2) and
+    class 1 at alpha 32 (0.8 ** 32 = 0.0008); the rest is background."""
     image, cams, _ = _image_and_cams()
-    present = cams[1:2]
-    scores = crf_background_scores(image, present, alpha=4)
-    background = (1 - present.max(axis=0, keepdims=True))**4
-    expected = dense_crf(image, np.concatenate([background, present]))
-    assert scores.shape == (2, 16, 16)
-    np.testing.assert_allclose(scores, expected, atol=1e-6)
-    assert np.all(scores[1, 5:11, 5:11] > 0.5)
-    assert np.all(scores[0, :2, :] > 0.5)
+    expected = np.zeros((16, 16), dtype=np.int64)
+    expected[4:12, 4:12] = 1
+    for alpha in (4, 32):
+        if alpha == 32:
+            expected[12:, :4] = 1
+        scores = crf_background_scores(image, cams[1:2], alpha=alpha)
+        assert scores.shape == (2, 16, 16) and scores.dtype == np.float32
+        np.testing.assert_allclose(scores.sum(axis=0), 1, atol=1e-5)
+        np.testing.assert_array_equal(scores.argmax(axis=0), expected)
+    # two present classes: the background is 1 - the larger CAM, (1 - 0.3) ** 4 = 0.24
+    # below a CAM of 0.3 (with the mean of the two CAMs it would be 0.52)
+    image[:4, 10:] = (200, 60, 200)
+    second = np.zeros((1, 16, 16), np.float32)
+    second[0, :4, 10:] = 0.3
+    scores = crf_background_scores(image, np.concatenate([second, cams[1:2]]), alpha=4)
+    expected[:4, 10:] = 1
+    expected[12:, :4] = 0
+    expected[4:12, 4:12] = 2
+    np.testing.assert_array_equal(scores.argmax(axis=0), expected)
 
 
 def test_crf_background_scores_without_present_class():
@@ -112,6 +127,14 @@ def test_affinity_label_rule_on_hand_made_scores():
     # 5: scores below 1e-5 (no score region)                 -> 255
     assert label.dtype == np.uint8
     assert label.tolist() == [[1, 255, 0, 255, 0, 255]]
+
+
+def test_a_score_in_either_map_is_enough():
+    """Low-alpha scores all below 1e-5 but high-alpha scores present: not padding."""
+    low = np.array([[[2e-6]], [[1e-6]], [[3e-6]]])
+    high = np.array([[[0.1]], [[0.8]], [[0.1]]])
+    assert affinity_label_from_scores(low, high).tolist() == [[2]]
+    assert affinity_label_from_scores(high, low).tolist() == [[1]]
 
 
 def test_affinity_labels_from_crf_scores_after_crop_and_pool():

@@ -100,6 +100,11 @@ def test_normalize_cams_by_spatial_max():
                              [[0.0, 0.0], [0.0, 0.0]]])
     assert torch.allclose(norm, expected, rtol=1e-6, atol=0)
     assert norm[0, 0, 0] < 1.0
+    # each map by its own maximum, in a batch too
+    batch = torch.stack([cams, torch.stack([cams[0] * 4, cams[0]])])
+    torch.testing.assert_close(normalize_cams(batch)[1, 1], expected[0], rtol=1e-6, atol=0)
+    torch.testing.assert_close(normalize_cams(batch)[1, 0], 8.0 / 8.00001 * cams[0] / 2.0,
+                               rtol=1e-6, atol=0)
 
 
 def test_background_map_with_alpha_two():

@@ -58,10 +58,58 @@ def test_dense_crf_rejects_bad_inputs():
         dense_crf(np.zeros((4, 4, 3), dtype=np.uint8), np.ones((2, 4, 5)))
 
 
-def test_dense_crf_accepts_non_contiguous_image():
-    image = _two_region_image()[:, ::-1]  # negative stride view
-    probs = np.full((2, 20, 24), 0.5, dtype=np.float32)
-    assert dense_crf(image, probs).shape == (2, 20, 24)
+def _noisy_probs(labels: int = 2, height: int = 20, width: int = 24) -> np.ndarray:
+    """Unnormalised random scores in (0, 1), seeded."""
+    return np.random.default_rng(0).random((labels, height, width)).astype(np.float32)
+
+
+def test_dense_crf_accepts_non_contiguous_inputs():
+    image = _two_region_image()
+    image[3:8, 2:9] = (10, 220, 10)  # not symmetric under the flip
+    probs = _noisy_probs()
+    flipped_image, flipped_probs = image[:, ::-1], probs[:, :, ::-1]  # negative strides
+    expected = dense_crf(np.ascontiguousarray(flipped_image),
+                         np.ascontiguousarray(flipped_probs))
+    np.testing.assert_array_equal(dense_crf(flipped_image, flipped_probs), expected)
+    transposed = np.ascontiguousarray(image.transpose(1, 0, 2)).transpose(1, 0, 2)
+    np.testing.assert_array_equal(dense_crf(transposed, probs), dense_crf(image, probs))
+
+
+def test_bilateral_colour_and_spatial_widths_have_their_roles():
+    """On an image of one colour, the bilateral colour width changes nothing and the
+    spatial width does."""
+    image = np.full((20, 24, 3), (90, 120, 60), dtype=np.uint8)
+    probs = _noisy_probs()
+    default = dense_crf(image, probs)
+    # (the permutohedral lattice approximates the filter to about 1e-5)
+    np.testing.assert_allclose(dense_crf(image, probs, bilateral_srgb=3), default, atol=1e-4)
+    assert np.abs(dense_crf(image, probs, bilateral_sxy=3) - default).max() > 0.05
+
+
+def test_dense_crf_without_pairwise_terms_is_the_normalised_unary():
+    """No iteration, or zero compatibilities: the marginals are the clipped
+    scores divided by their sum (softmax of -unary)."""
+    image = _two_region_image()
+    probs = _noisy_probs(3)
+    probs[1, 0, 0] = 0.0  # clipped to 1e-5
+    clipped = np.clip(probs, 1e-5, 1)
+    expected = clipped / clipped.sum(axis=0)
+    np.testing.assert_allclose(dense_crf(image, probs, num_iters=0), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        dense_crf(image, probs, num_iters=3, gauss_compat=0, bilateral_compat=0), expected,
+        atol=1e-5)
+    assert np.abs(dense_crf(image, probs, num_iters=3) - expected).max() > 0.1
+
+
+@pytest.mark.parametrize('name,value', [('num_iters', 1), ('gauss_sxy', 1), ('gauss_compat', 0),
+                                        ('bilateral_sxy', 5), ('bilateral_srgb', 100),
+                                        ('bilateral_compat', 0)])
+def test_dense_crf_keyword_arguments_take_effect(name, value):
+    image = _two_region_image()
+    image[3:8, 2:9] = (120, 60, 90)
+    probs = _noisy_probs()
+    default = dense_crf(image, probs)
+    assert np.abs(dense_crf(image, probs, **{name: value}) - default).max() > 1e-3
 
 
 def test_crf_refine_label_normalises_scores_and_smooths():
@@ -79,3 +127,9 @@ def test_crf_refine_label_normalises_scores_and_smooths():
     expected[:, 12:] = 2
     assert label.dtype == np.int64
     np.testing.assert_array_equal(label, expected)
+    # no CRF iteration: the argmax of the normalised scores, noisy pixel included
+    expected[5, 5] = 2
+    np.testing.assert_array_equal(crf_refine_label(image, scores, num_iters=0), expected)
+    # scores below the CRF's clipping floor (1e-5) keep their argmax once normalised
+    np.testing.assert_array_equal(crf_refine_label(image, scores * 1e-4, num_iters=0),
+                                  expected)

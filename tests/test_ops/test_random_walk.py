@@ -171,6 +171,26 @@ def test_affinity_matrix_is_symmetric_with_unit_diagonal():
     assert torch.count_nonzero(matrix).item() == 2 * affinity.numel() + 63
 
 
+def test_affinity_graph_of_a_batch_is_block_diagonal():
+    _, affinity_a = make_inputs(7, 10, seed=1)
+    _, affinity_b = make_inputs(7, 10, seed=2)
+    indices, values = affinity_graph(torch.stack([affinity_a, affinity_b]), 7, 10)
+    assert indices.shape == (2, 2 * (2 * 34 * 6 + 70))
+    matrix = torch.sparse_coo_tensor(indices, values, (140, 140),
+                                     check_invariants=True).to_dense()
+    expected = torch.block_diag(affinity_matrix_dense(affinity_a, 7, 10),
+                                affinity_matrix_dense(affinity_b, 7, 10))
+    assert torch.equal(matrix, expected)
+
+
+def test_channel_argmax_takes_the_first_maximum():
+    scores = torch.tensor([[[0.5, 0.2, 0.3, 0.1]], [[0.5, 0.7, 0.3, 0.1]],
+                           [[0.1, 0.7, 0.3, 0.4]]])
+    assert channel_argmax(scores).tolist() == [[0, 1, 0, 2]]
+    random = torch.rand(2, 5, 3, 4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(channel_argmax(random), random.argmax(dim=1))
+
+
 def test_affinity_graph_has_no_duplicates():
     _, affinity = make_inputs(12, 12)
     indices, values = affinity_graph(affinity, 12, 12)
@@ -240,6 +260,26 @@ def test_batched_channels_and_items():
     torch.testing.assert_close(single[0], batched[0, 5])
 
 
+@pytest.mark.parametrize('beta', [1.0, 2.0, 16.0])
+def test_other_beta_matches_dense(beta):
+    cams, affinity = make_inputs(7, 10, dtype=torch.float64)
+    sparse = random_walk(cams, affinity, beta=beta, num_iters=4)
+    torch.testing.assert_close(sparse, random_walk_dense(cams, affinity, beta=beta, num_iters=4),
+                               rtol=0, atol=1e-12)
+    assert (sparse - random_walk(cams, affinity, num_iters=4)).abs().max() > 1e-3
+
+
+def test_other_radius_matches_dense():
+    generator = torch.Generator().manual_seed(7)
+    cams = torch.rand(3, 7, 9, generator=generator)
+    affinity = pairwise_affinity(0.3 * torch.randn(1, 8, 7, 9, generator=generator), radius=3)
+    assert affinity.shape == (1, 12, 5 * 5)
+    sparse = random_walk(cams, affinity, num_iters=8, radius=3)
+    torch.testing.assert_close(sparse, random_walk_dense(cams, affinity, num_iters=8, radius=3),
+                               rtol=0, atol=float32_atol(8))
+    assert (sparse - cams).abs().max() > 0.1
+
+
 def test_map_without_pairs_is_unchanged():
     cams = torch.rand(3, 4, 20)
     affinity = torch.rand(34, 0)
@@ -261,12 +301,37 @@ def test_zero_iterations_and_argument_checks():
 
 
 def test_large_map_stays_sparse():
-    """N = 32,768 (a 2048 x 1024 image): a dense T alone would need 4 GiB."""
-    affinity = torch.rand(34, 252 * 120)
-    cams = torch.rand(2, 256, 128)
-    result = random_walk(cams, affinity, num_iters=2)
+    """N = 32,768 (a 2048 x 1024 image): a dense T alone would need 4 GiB.
+
+    The top-left 12 x 16 block holds the affinities of a 12 x 16 map and is
+    cut off from the rest (its other pairs have affinity 0): the walk there
+    equals the dense walk of the small map. A constant map stays constant.
+    """
+    height, width, crop_height, crop_width = 256, 128, 12, 16
+    generator = torch.Generator().manual_seed(5)
+    cams = torch.rand(2, height, width, generator=generator)
+    crop_cams, crop_affinity = make_segmented_inputs(crop_height, crop_width, channels=2,
+                                                     seed=6)
+    cams[:, :crop_height, :crop_width] = crop_cams
+    affinity = torch.rand(34, 252 * 120, generator=generator)
+    index_from, index_to = pair_indices(height, width)
+    from_in_crop = (index_from // width < crop_height) & (index_from % width < crop_width)
+    to_in_crop = (index_to // width < crop_height) & (index_to % width < crop_width)
+    affinity[from_in_crop | to_in_crop] = 0
+    # the small map's "from" positions (rows 0..7, columns 4..7) in the large one
+    rows, cols = torch.meshgrid(torch.arange(crop_height - 4), torch.arange(4, crop_width - 4),
+                                indexing='ij')
+    affinity[:, (rows * (width - 8) + cols - 4).reshape(-1)] = crop_affinity
+    result = random_walk(cams, affinity, num_iters=4)
     assert result.shape == cams.shape
-    assert torch.isfinite(result).all()
+    expected = random_walk_dense(crop_cams, crop_affinity, num_iters=4)
+    assert (expected - crop_cams).abs().max() > 0.1  # the walk moves the scores
+    torch.testing.assert_close(result[:, :crop_height, :crop_width], expected, rtol=0,
+                               atol=float32_atol(4))
+    assert (result[:, crop_height:] - cams[:, crop_height:]).abs().max() > 0.1
+    constant = random_walk(torch.full((1, height, width), 0.3), affinity, num_iters=4)
+    torch.testing.assert_close(constant, torch.full((1, height, width), 0.3), rtol=0,
+                               atol=float32_atol(4))
 
 
 def test_random_walk_input():
@@ -284,6 +349,22 @@ def test_random_walk_input():
     # No class present: the background is 1 over the image.
     empty = random_walk_input(torch.zeros(1, 16, 8))
     torch.testing.assert_close(empty, torch.cat([torch.ones(1, 2, 1), torch.zeros(1, 2, 1)]))
+
+
+def test_other_stride():
+    """Stride 4: 4 x 4 block means of the zero-padded stack in, upsampling by 4 out."""
+    cams = torch.rand(2, 10, 7, generator=torch.Generator().manual_seed(1))
+    scores = random_walk_input(cams, alpha=2.0, stride=4)
+    assert scores.shape == (3, 3, 2)
+    stack = torch.cat([(1 - cams.amax(0, keepdim=True)) ** 2, cams])
+    padded = torch.zeros(3, 12, 8)
+    padded[:, :10, :7] = stack
+    torch.testing.assert_close(scores, padded.view(3, 3, 4, 2, 4).mean((2, 4)))
+    upsampled = torch.nn.functional.interpolate(scores[None], size=(12, 8), mode='bilinear',
+                                                align_corners=False)[0, :, :10, :7]
+    torch.testing.assert_close(random_walk_scores_to_image(scores, (10, 7), stride=4),
+                               upsampled)
+    assert torch.equal(random_walk_to_label(scores, (10, 7), stride=4), upsampled.argmax(0))
 
 
 def test_random_walk_to_label():
@@ -306,17 +387,27 @@ def test_random_walk_to_label():
 
 
 def test_pipeline_shapes():
-    """Image 37 x 50 -> scores 5 x 7 -> walk -> label 37 x 50."""
+    """Image 61 x 93 -> scores 8 x 12 -> walk -> label 61 x 93, equal to the
+    dense walk's label where its top two scores are apart."""
     generator = torch.Generator().manual_seed(4)
-    cams = torch.rand(20, 37, 50, generator=generator)
+    cams = torch.rand(20, 61, 93, generator=generator)
     cams[3:] = 0
     scores = random_walk_input(cams, alpha=16.0)
-    assert scores.shape == (21, 5, 7)
-    features = torch.randn(1, 16, 5, 7, generator=generator)
-    # 5 x 7 is too narrow for radius 5 pairs: the walk is the identity there.
+    assert scores.shape == (21, 8, 12)
+    features = 0.2 * torch.randn(1, 16, 8, 12, generator=generator)
     affinity = pairwise_affinity(features)
-    label = random_walk_to_label(random_walk(scores, affinity), (37, 50))
-    assert label.shape == (37, 50)
+    assert affinity.shape == (1, 34, 4 * 4)
+    walked = random_walk(scores, affinity, num_iters=8)
+    dense = random_walk_dense(scores, affinity, num_iters=8)
+    torch.testing.assert_close(walked, dense, rtol=0, atol=float32_atol(8))
+    assert (walked - scores).abs().max() > 0.05
+    label = random_walk_to_label(walked, (61, 93))
+    assert label.shape == (61, 93)
+    expected = random_walk_scores_to_image(dense, (61, 93))
+    top2 = expected.topk(2, dim=0).values
+    clear = top2[0] - top2[1] > 1e-4
+    assert clear.float().mean() > 0.99
+    assert torch.equal(label[clear], expected.argmax(0)[clear])
     assert label.max().item() <= 3
 
 
@@ -340,6 +431,7 @@ def test_constant_background_renormalises_each_class_and_sets_the_background():
     assert torch.equal(out[2], torch.zeros(1, 2))  # absent class stays zero
     assert torch.allclose(out[3], torch.tensor([[0.25, 1.0]]), atol=1e-4)
     assert channel_argmax(out).tolist() == [[1, 3]]
+    assert torch.equal(constant_background(scores, 0.3)[0], torch.full((1, 2), 0.3))
     batch = constant_background(torch.stack([scores, scores * 2]), 0.5)
     assert torch.allclose(batch[0], out) and torch.allclose(batch[1], out, atol=1e-4)
     with pytest.raises(ValueError, match='C >= 1'):

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import AFFINITY_CONFIG, REPO_ROOT, affinity_options, run_tool
 
 
@@ -44,9 +46,11 @@ def test_training_runs_the_random_walk(demo_root: Path, fake_cams: Path,
     for folder in ('rw_pseudo_labels', 'rw_crf_pseudo_labels', 'affinity_pictures',
                    'rw_overlays'):
         assert len(list((tmp_path / folder).iterdir())) == 24, folder
-    for name in ('rw_metrics', 'rw_crf_metrics'):
+    # recorded on CPU (torch 2.13, seeded, one thread): the walk of the blurred
+    # ground truth, refined by the CRF
+    for name, miou in (('rw_metrics', 83.57), ('rw_crf_metrics', 96.46)):
         metrics = json.loads((tmp_path / f'{name}.json').read_text())
         assert metrics['num_images'] == 24
-        assert 0.0 <= metrics['mIoU'] <= 100.0 and 'IoU.background' in metrics
+        assert metrics['mIoU'] == pytest.approx(miou, abs=0.2) and 'IoU.background' in metrics
         assert (tmp_path / f'{name}_per_class.md').read_text().startswith(
             f'# Per-class scores (%) of {name}.json\n\n| class | IoU | Precision | Recall |')

@@ -121,7 +121,9 @@ def test_cam_inference_sharded_equals_single_process(trained, single_process: Pa
     metrics_one = json.loads((single_process / 'cam_metrics.json').read_text())
     metrics_two = json.loads((tmp_path / 'two' / 'cam_metrics.json').read_text())
     assert metrics_one == metrics_two
-    assert 0.0 <= metrics_one['mIoU'] <= 100.0
+    # recorded on CPU (torch 2.13, seeded, one thread per process)
+    assert metrics_one['mIoU'] == pytest.approx(11.06, abs=1.0)
+    assert metrics_one['best_mIoU'] == pytest.approx(15.42, abs=1.0)
     assert metrics_one['best_mIoU'] >= metrics_one['sweep/mIoU@0.20']
     with np.load(single_process / 'cams' / 'train_00000.npz', allow_pickle=False) as data:
         assert data['cams'].dtype == np.float16 and data['cams'].ndim == 3
