@@ -154,7 +154,7 @@ def image_survival_counts(label: ArrayLike,
         ValueError: a map is not 2-D, has a value other than 0..C and 255, the
             maps differ in size, or ``img_labels`` is not a vector.
     """
-    img_labels = torch.as_tensor(img_labels)
+    img_labels, label = torch.as_tensor(img_labels), torch.as_tensor(label)
     where = f' of image {img_id!r}' if img_id is not None else ''
     if img_labels.ndim != 1:
         raise ValueError(f'image-level labels{where} must be a (C,) multi-hot vector, '
@@ -162,14 +162,13 @@ def image_survival_counts(label: ArrayLike,
     num_classes = img_labels.numel()
     labelled = img_labels.cpu().numpy() != 0
     area = _class_areas(label, num_classes, f'pseudo label{where}')[1:]
-    num_pixels = int(torch.as_tensor(label).numel())
-    kept = labelled & (area > 0) & (area >= min_image_fraction * num_pixels)
+    kept = labelled & (area > 0) & (area >= min_image_fraction * label.numel())
     counts = SurvivalCounts.zeros(num_classes)
     if reference is not None:
-        if tuple(torch.as_tensor(reference).shape) != tuple(torch.as_tensor(label).shape):
-            raise ValueError(f'reference label{where} has shape '
-                             f'{tuple(torch.as_tensor(reference).shape)}, the pseudo label '
-                             f'{tuple(torch.as_tensor(label).shape)}')
+        reference = torch.as_tensor(reference)
+        if reference.shape != label.shape:
+            raise ValueError(f'reference label{where} has shape {tuple(reference.shape)}, '
+                             f'the pseudo label {tuple(label.shape)}')
         ref_area = _class_areas(reference, num_classes, f'reference label{where}')[1:]
         with_ref = labelled & (ref_area > 0)
         kept &= ~with_ref | (area >= keep_ratio * ref_area)
@@ -178,7 +177,7 @@ def image_survival_counts(label: ArrayLike,
     counts.labelled[labelled] = 1
     counts.kept[kept] = 1
     counts.unlabelled[~labelled] = area[~labelled]
-    counts.num_pixels = num_pixels
+    counts.num_pixels = label.numel()
     counts.num_images = 1
     return counts
 
@@ -319,14 +318,18 @@ def label_folder_survival(label_dir: str,
 
     Raises:
         KeyError: an image has no image-level labels.
+        ValueError: its labels do not have one entry per foreground class,
+            or see :func:`image_survival_counts`.
         FileNotFoundError: a label PNG is missing.
-        ValueError: see :func:`image_survival_counts`.
     """
     counts = SurvivalCounts.zeros(len(class_names) - 1)
     # no progress frames when the output is not a terminal (a log file)
     for img_id in tqdm(img_ids, desc='label survival', disable=None):
         if img_id not in img_labels:
             raise KeyError(f'image {img_id!r} has no image-level labels')
+        if len(img_labels[img_id]) != len(counts.labelled):
+            raise ValueError(f'image {img_id!r} has {len(img_labels[img_id])} image-level '
+                             f'label entries for {len(counts.labelled)} foreground classes')
         label = read_label_png(osp.join(label_dir, f'{img_id}.png'), img_id)
         reference = (read_label_png(osp.join(reference_dir, f'{img_id}.png'), img_id)
                      if reference_dir else None)

@@ -92,7 +92,8 @@ def test_metric_after_a_resumed_loop_equals_a_full_run(tmp_path: Path,
     def run(work_dir: Path) -> Tuple[dict, int]:
         hooks = [ResumeWritersHook(skip_written=True), SaveCAMHook(),
                  ScorePseudoLabelsHook(metric_label_dir='cam_pseudo_labels',
-                                       metric_cam_dir='cams')]
+                                       metric_cam_dir='cams',
+                                       survival_files=dict(cam_pseudo_labels='survival.json'))]
         runner = demo_runner(work_dir, demo_root, hooks)
         dataset = runner.test_loop.dataloader.dataset
         metric = PseudoLabelMetric(bg_thresholds=[0.2, 0.5, 0.8])
@@ -115,6 +116,11 @@ def test_metric_after_a_resumed_loop_equals_a_full_run(tmp_path: Path,
     assert (num_full, num_resumed) == (24, 15)
     assert len(full) > 40 and 'sweep/mIoU@0.50' in full and 'best/mIoU' in full
     assert resumed == full
+    # the label survival of all images, also after the resumed loop (its dataset
+    # holds only the images left)
+    survival = json.loads((tmp_path / 'full' / 'survival.json').read_text())
+    assert survival['num_images'] == 24
+    assert json.loads((resumed_dir / 'survival.json').read_text()) == survival
 
 
 def test_cam_dir_needs_label_dir() -> None:

@@ -101,6 +101,9 @@ def test_image_fraction_rule() -> None:
     # keep_ratio 0.2: b keeps 1 of its 5 CAM pixels
     metrics = survival_metrics(_counts(keep_ratio=0.2), CLASSES)
     assert [metrics[f'kept.{c}'] for c in 'abc'] == [0.5, 1.0, 1.0]
+    # with both rules off a class still needs one pixel (a is erased in image 2)
+    metrics = survival_metrics(_counts(keep_ratio=0, min_image_fraction=0), CLASSES)
+    assert [metrics[f'kept.{c}'] for c in 'abc'] == [0.5, 1.0, 1.0]
 
 
 def test_classes_without_images_and_ignored_maps() -> None:
@@ -176,5 +179,7 @@ def test_label_folder(tmp_path: Path) -> None:
                                 keep_ratio=0.25, min_image_fraction=0.001, reference_dir=None)
     with pytest.raises(KeyError, match="image 'i4' has no image-level labels"):
         label_folder_survival(str(tmp_path / 'rw'), ['i4'], img_labels, CLASSES)
+    with pytest.raises(ValueError, match="image 'i1' has 3 image-level label entries for 2"):
+        label_folder_survival(str(tmp_path / 'rw'), ['i1'], img_labels, CLASSES[:3])
     with pytest.raises(FileNotFoundError, match='i1'):
         label_folder_survival(str(tmp_path / 'none'), ['i1'], img_labels, CLASSES)

@@ -128,13 +128,13 @@ class ScorePseudoLabelsHook(Hook):
 
     def _write_survival(self, runner, dataset, img_ids: List[str]) -> None:
         """Write the label survival of ``survival_files``; warn of collapses."""
-        img_labels = {}
-        for index in range(len(dataset)):
-            info = dataset.get_data_info(index)
-            if 'img_labels' not in info:
-                raise KeyError(f'{type(dataset).__name__} gives no image-level labels '
-                               '(img_labels): label survival needs a WSSSDataset')
-            img_labels[info['img_id']] = info['img_labels']
+        infos = [dataset.get_data_info(index) for index in range(len(dataset))]
+        if len(infos) < len(img_ids):  # a resumed loop ran on the images left
+            infos = dataset.load_data_list()
+        if any('img_labels' not in info for info in infos):
+            raise KeyError(f'{type(dataset).__name__} gives no image-level labels '
+                           '(img_labels): label survival needs a WSSSDataset')
+        img_labels = {info['img_id']: info['img_labels'] for info in infos}
         reference = dataset.data_prefix.get('cam_label_path')
         if reference:
             written = set(os.listdir(reference)) if osp.isdir(reference) else set()
