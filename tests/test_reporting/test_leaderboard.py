@@ -197,9 +197,9 @@ def survival_dir(work_dir: Path) -> Path:
     _write(work_dir / 'cam/cam_survival.json',
            _survival(dict(a=1.0, b=0.75), dict(a=None, b=None), 0.01, []))
     _write(work_dir / 'rw/rw_survival.json',
-           _survival(dict(a=0.4, b=None), dict(a=0.2, b=None), 0.0525, ['a']))
+           _survival(dict(a=0.4), dict(a=0.2), 0.0525, ['a']))
     _write(work_dir / 'rw/rw_crf_survival.json',
-           _survival(dict(a=0.25, b=0.5), dict(a=0.125, b=1.1), 0.0, ['a', 'b']))
+           _survival(dict(a=0.25, b=None), dict(a=0.125, b=1.1), 0.0, ['a', 'b']))
     return work_dir
 
 
@@ -250,7 +250,7 @@ def test_per_class_survival_table(survival_dir: Path) -> None:
         ' rw/rw_crf_survival.json |\n'
         '| --- | --- | --- | --- |\n'
         '| a | 100.0 / - | 40.0 / 0.20 | 25.0 / 0.12 |\n'
-        '| b | 75.0 / - | - / - | 50.0 / 1.10 |\n'
+        '| b | 75.0 / - | - | - / 1.10 |\n'
         '| unlabelled pixels (%) | 1.00 | 5.25 | 0.00 |\n'
         '| collapsed | none | a | a, b |\n')
     text, _ = write_leaderboard(str(survival_dir), 'demo', 'none')
