@@ -34,11 +34,13 @@ _base_ = [
 ]
 # Inputs from the demo CAM stage (tools/run_demo.py writes it to
 # work_dirs/demo/cam; a pipeline sets them to its own stages): its checkpoint,
-# its CAMs and the affinity-label scores tools/make_affinity_labels.py writes
-# from them.
+# its CAMs, its CAM-only pseudo labels (what the label survival of the walk's
+# labels is measured against) and the affinity-label scores
+# tools/make_affinity_labels.py writes from the CAMs.
 cam_work_dir = 'work_dirs/demo/cam'
 cam_checkpoint = cam_work_dir + '/epoch_40.pth'
 cam_dir = cam_work_dir + '/cams'
+cam_label_dir = cam_work_dir + '/cam_pseudo_labels'
 # Affinity labels: confident foreground where the CRF of the scores with the
 # background (1 - M) ** low_alpha says a class, confident background where
 # even (1 - M) ** high_alpha wins (configs/psa/README.md, "Demo defaults").
@@ -56,7 +58,8 @@ affinity_label_cfg = dict(low_alpha=1, high_alpha=16)
 affinity_dir = cam_work_dir + '/affinity_scores_alpha1-16'
 train_dataloader = dict(
     dataset=dict(data_prefix=dict(cam_path=cam_dir, affinity_path=affinity_dir)))
-test_dataloader = dict(dataset=dict(data_prefix=dict(cam_path=cam_dir)))
+test_dataloader = dict(
+    dataset=dict(data_prefix=dict(cam_path=cam_dir, cam_label_path=cam_label_dir)))
 model = dict(
     backbone=dict(
         widen_factor=0.125,
@@ -83,11 +86,16 @@ custom_hooks = [
         affinity_dir='affinity_pictures'),
     # rw_affinities/{id}.npz, for tools/sweep_random_walk.py
     dict(type='SaveWalkAffinityHook'),
+    # scores against the ground truth and, with or without it, label survival
+    # against the CAM labels (cam_label_path; collapses are logged warnings)
     dict(
         type='ScorePseudoLabelsHook',
         metrics_files=dict(
             rw_pseudo_labels='rw_metrics.json',
-            rw_crf_pseudo_labels='rw_crf_metrics.json')),
+            rw_crf_pseudo_labels='rw_crf_metrics.json'),
+        survival_files=dict(
+            rw_pseudo_labels='rw_survival.json',
+            rw_crf_pseudo_labels='rw_crf_survival.json')),
     # the random walk: the test loop, once AffinityNet is trained
     dict(type='RunTestAfterTrainHook'),
 ]
