@@ -28,7 +28,6 @@ import os
 import os.path as osp
 import sys
 import time
-from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -39,14 +38,12 @@ from tqdm import tqdm
 
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset
 from mmwsss.evaluation.folder_evaluation import read_split
-from mmwsss.evaluation.label_survival import (SurvivalCounts, image_survival_counts,
-                                              survival_metrics)
+from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
-from mmwsss.evaluation.walk_criterion import choose_setting, crf_agreement
-from mmwsss.ops.crf import crf_refine_label
-from mmwsss.ops.label_guarantee import keep_cam_cores
-from mmwsss.ops.random_walk import channel_argmax
-from mmwsss.ops.random_walk_sweep import Background, Setting, random_walk_sweep
+from mmwsss.evaluation.walk_criterion import (ImageResult, SettingTotals, WalkGrid,
+                                              choose_setting, crf_agreement,
+                                              criterion_subset, score_walk_settings)
+from mmwsss.ops.random_walk_sweep import Background, Setting
 from mmwsss.utils import load_cams, read_image, read_label_png, save_json
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
 from mmwsss.visualization import plot_random_walk_sweep
@@ -133,52 +130,11 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-@dataclass
-class ImageResult:
-    """What one image's labels of one setting contribute to the sweep.
-
-    Attributes:
-        confusion: (C + 1, C + 1) counts against the ground truth, or None.
-        survival: Label-survival counts (image-level labels, CAM labels).
-        agreement: (C + 1, C + 1) counts of the labels (columns) against their
-            dense-CRF refinement (rows), or None where not measured.
-    """
-
-    confusion: Optional[np.ndarray]
-    survival: SurvivalCounts
-    agreement: Optional[np.ndarray]
-
-
-@dataclass
-class SettingTotals:
-    """The sums of :class:`ImageResult` over the images of one setting."""
-
-    confusion: np.ndarray
-    survival: SurvivalCounts
-    agreement: np.ndarray
-
-    @classmethod
-    def zeros(cls, num_classes: int) -> 'SettingTotals':
-        """Empty sums for ``num_classes`` foreground classes."""
-        square = np.zeros((num_classes + 1, num_classes + 1), dtype=np.int64)
-        return cls(square, SurvivalCounts.zeros(num_classes), square.copy())
-
-    def add(self, result: ImageResult) -> None:
-        """Add one image's result."""
-        if result.confusion is not None:
-            self.confusion += result.confusion
-        if result.agreement is not None:
-            self.agreement += result.agreement
-        self.survival += result.survival
-
-
 def image_results(affinity_path: str, gt_path: Optional[str], img_path: str,
-                  ref_path: Optional[str],
-                  alphas: Sequence[float], bg_scores: Sequence[float],
-                  betas: Sequence[float], iters: Sequence[int],
+                  ref_path: Optional[str], grid: WalkGrid,
                   crf_settings: Optional[Sequence[Setting]], agreement: bool,
-                  core_score: Optional[float], num_labels: int) -> Dict[Setting, ImageResult]:
-    """Scores of one image's labels for each setting of the grid.
+                  core_score: Optional[float]) -> Dict[Setting, ImageResult]:
+    """Read one image's files and score its walks (``score_walk_settings``).
 
     Args:
         affinity_path: Stored affinity file of the image.
@@ -187,94 +143,32 @@ def image_results(affinity_path: str, gt_path: Optional[str], img_path: str,
         ref_path: Reference labels of the image for label survival (the
             CAM-only labels), or None. The image-level labels are those the
             CAM file records.
-        alphas: Background exponents.
-        bg_scores: Constant background scores.
-        betas: Affinity exponents.
-        iters: Numbers of steps.
+        grid: The settings.
         crf_settings: None: score the whole grid without the CRF; else score
             RW + CRF for these settings only.
         agreement: Also measure each setting's CRF agreement (grid only).
-        core_score: Give each labelled class its CAM core back
-            (:func:`~mmwsss.ops.label_guarantee.keep_cam_cores`), or None.
-        num_labels: C + 1.
+        core_score: Keep the CAM cores (None: off).
 
     Returns:
-        Setting -> :class:`ImageResult`.
+        Setting -> its scores.
     """
     stored = load_walk_affinity(affinity_path)
     if not osp.isfile(stored['cam_path']):
         raise FileNotFoundError(f'{affinity_path} names the CAM file {stored["cam_path"]}, '
                                 'which does not exist')
-    cams, present = load_cams(stored['cam_path'], stored['num_classes'])
-    cams = torch.from_numpy(cams)
-    img_labels = np.zeros(len(cams), dtype=np.int64)
-    img_labels[present - 1] = 1
+    cams, _ = load_cams(stored['cam_path'], stored['num_classes'])
     gt = read_label_png(gt_path) if gt_path else None
     reference = read_label_png(ref_path) if ref_path else None
     for name, other in ((gt_path, gt), (ref_path, reference)):
-        if other is not None and other.shape != tuple(cams.shape[1:]):
+        if other is not None and other.shape != cams.shape[1:]:
             raise ValueError(f'{name} has size {other.shape}, the CAMs {stored["cam_path"]} '
-                             f'{tuple(cams.shape[1:])}')
-    affinity = stored['affinity']
-    common = dict(radius=stored['radius'], stride=stored['stride'])
+                             f'{cams.shape[1:]}')
     image = (np.ascontiguousarray(read_image(img_path, channel_order='rgb'))
              if crf_settings is not None or agreement else None)
-    if crf_settings is None:
-        walks = [random_walk_sweep(cams, affinity, alphas, betas, iters,
-                                   bg_scores=bg_scores, **common)]
-    else:
-        walks = [random_walk_sweep(
-            cams, affinity, [background.value] if background.kind == 'alpha' else [],
-            [beta], [num_iters],
-            bg_scores=[background.value] if background.kind == 'bg_score' else [], **common)
-            for background, beta, num_iters in crf_settings]
-    settings, labels, crf_labels = [], [], []
-    for walk in walks:
-        for batch_settings, scores, channel_labels in walk:
-            settings += batch_settings
-            labels.append(channel_labels[channel_argmax(scores)])
-            if crf_settings is not None or agreement:
-                crf_labels.append(channel_labels[torch.stack([
-                    torch.from_numpy(crf_refine_label(image, item.numpy())) for item in scores])])
-    labels = torch.cat(labels)
-    crf_labels = torch.cat(crf_labels) if crf_labels else None
-    if crf_settings is not None:
-        labels, crf_labels = crf_labels, None
-    if core_score is not None:
-        labels = keep_cam_cores(labels, cams, core_score)
-        if crf_labels is not None:
-            crf_labels = keep_cam_cores(crf_labels, cams, core_score)
-    confusions = stacked_confusions(labels, gt, num_labels) if gt is not None else None
-    agreements = (stacked_confusions(labels, crf_labels.numpy(), num_labels)
-                  if crf_labels is not None else [None] * len(settings))
-    return {setting: ImageResult(
-        confusion=None if confusions is None else confusions[index],
-        survival=image_survival_counts(labels[index], img_labels, reference),
-        agreement=agreements[index]) for index, setting in enumerate(settings)}
-
-
-def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int) -> np.ndarray:
-    """Confusion matrices of several label maps of one image at once.
-
-    Args:
-        labels: Long tensor (S, H, W), values 0..num_labels-1.
-        gt: Ground truth (H, W), the same for every map, or one per map
-            (S, H, W); 255 is ignored.
-        num_labels: C + 1.
-
-    Returns:
-        (S, C + 1, C + 1) int64 counts, rows ground truth, columns prediction.
-    """
-    num_maps = labels.shape[0]
-    gt_t = torch.as_tensor(np.asarray(gt).astype(np.int64)).reshape(-1, labels[0].numel())
-    gt_t = gt_t.expand(num_maps, -1)
-    keep = gt_t != 255
-    if keep.any() and int(gt_t[keep].max()) >= num_labels:
-        raise ValueError(f'ground-truth values must be below {num_labels} (or 255)')
-    codes = (torch.arange(num_maps)[:, None] * num_labels**2 + gt_t * num_labels +
-             labels.reshape(num_maps, -1))[keep]
-    counts = torch.bincount(codes, minlength=num_maps * num_labels**2)
-    return counts.reshape(num_maps, num_labels, num_labels).numpy()
+    return score_walk_settings(
+        torch.from_numpy(cams), stored['affinity'], grid, stored['radius'], stored['stride'],
+        image=image, gt=gt, reference=reference, crf_settings=crf_settings,
+        agreement=agreement, core_score=core_score)
 
 
 def _image_results_star(task: tuple) -> Dict[Setting, ImageResult]:
@@ -363,20 +257,18 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.iters = sorted(set(args.iters) | {config[0][2]})
     alphas = [b.value for b in backgrounds if b.kind == 'alpha']
     bg_scores = [b.value for b in backgrounds if b.kind == 'bg_score']
-    criterion_ids = set(img_ids[::max(len(img_ids) // args.criterion_images, 1)]
-                        [:args.criterion_images])
+    criterion_ids = {img_ids[i] for i in criterion_subset(len(img_ids), args.criterion_images)}
 
     def tasks(crf_settings: Optional[List[Setting]]) -> List[tuple]:
         return [(osp.join(args.affinity_dir, f'{i}.npz'),
                  osp.join(gt_dir, f'{i}.png') if gt_dir else None,
                  osp.join(args.data_root, args.img_dir, f'{i}{args.img_suffix}'),
-                 osp.join(ref_dir, f'{i}.png') if ref_dir else None,
-                 alphas, bg_scores, args.betas, args.iters, crf_settings,
-                 crf_settings is None and i in criterion_ids, core_score, len(classes))
+                 osp.join(ref_dir, f'{i}.png') if ref_dir else None, grid, crf_settings,
+                 crf_settings is None and i in criterion_ids, core_score)
                 for i in img_ids]
 
-    settings = [(background, b, t) for b in args.betas for t in sorted(args.iters)
-                for background in backgrounds]
+    grid = WalkGrid(alphas, bg_scores, args.betas, sorted(args.iters))
+    settings = grid.settings()
     start = time.perf_counter()
     totals = sweep(tasks(None), args.workers, 'random walk grid', len(classes) - 1)
     walk_seconds = time.perf_counter() - start

@@ -21,9 +21,19 @@ maps the trained networks produced:
 :func:`choose_setting` takes the setting of highest agreement among those
 with the fewest collapsed classes.
 """
-from typing import Hashable, Mapping, TypeVar
+from dataclasses import dataclass
+from typing import Dict, Hashable, List, Mapping, NamedTuple, Optional, Sequence, TypeVar
 
 import numpy as np
+import torch
+from torch import Tensor
+
+from mmwsss.ops.crf import crf_refine_label
+from mmwsss.ops.label_guarantee import keep_cam_cores
+from mmwsss.ops.random_walk import channel_argmax
+from mmwsss.ops.random_walk_sweep import Background, Setting, random_walk_sweep
+
+from .label_survival import SurvivalCounts, image_survival_counts
 
 S = TypeVar('S', bound=Hashable)
 
@@ -51,6 +61,25 @@ def crf_agreement(confusion: np.ndarray) -> float:
     return float(100 * np.mean(diag[present] / union[present]))
 
 
+def criterion_subset(num_images: int, count: int) -> List[int]:
+    """Indices of ``count`` images evenly spaced over ``num_images`` (sorted ids).
+
+    Args:
+        num_images: Images available.
+        count: Images wanted (all when ``count >= num_images``).
+
+    Returns:
+        Sorted distinct indices: ``round(k * (num_images - 1) / (count - 1))``.
+    """
+    if count < 1:
+        raise ValueError(f'need at least one criterion image, got {count}')
+    if count >= num_images:
+        return list(range(num_images))
+    if count == 1:
+        return [0]
+    return sorted({round(k * (num_images - 1) / (count - 1)) for k in range(count)})
+
+
 def choose_setting(agreement: Mapping[S, float], collapsed: Mapping[S, int]) -> S:
     """The setting of highest CRF agreement among those that collapse fewest classes.
 
@@ -70,3 +99,165 @@ def choose_setting(agreement: Mapping[S, float], collapsed: Mapping[S, int]) -> 
     fewest = min(collapsed[setting] for setting in agreement)
     candidates = [setting for setting in agreement if collapsed[setting] == fewest]
     return max(candidates, key=lambda setting: agreement[setting])
+
+
+class WalkGrid(NamedTuple):
+    """Random-walk settings: every (background, beta, t) combination.
+
+    Attributes:
+        alphas: Exponents of PSA's walked background.
+        bg_scores: Constant background scores after the walk.
+        betas: Affinity exponents.
+        iters: Numbers of steps t.
+    """
+
+    alphas: Sequence[float]
+    bg_scores: Sequence[float]
+    betas: Sequence[float]
+    iters: Sequence[int]
+
+    def settings(self) -> List[Setting]:
+        """The settings in the sweep's order: beta, then t, then the backgrounds."""
+        backgrounds = ([Background('alpha', a) for a in self.alphas] +
+                       [Background('bg_score', s) for s in self.bg_scores])
+        return [(background, beta, t) for beta in self.betas for t in sorted(self.iters)
+                for background in backgrounds]
+
+
+@dataclass
+class ImageResult:
+    """What one image's labels of one setting contribute to the sweep.
+
+    Attributes:
+        confusion: (C + 1, C + 1) counts against the ground truth, or None.
+        survival: Label-survival counts (image-level labels, CAM labels).
+        agreement: (C + 1, C + 1) counts of the labels (columns) against their
+            dense-CRF refinement (rows), or None where not measured.
+    """
+
+    confusion: Optional[np.ndarray]
+    survival: SurvivalCounts
+    agreement: Optional[np.ndarray]
+
+
+@dataclass
+class SettingTotals:
+    """The sums of :class:`ImageResult` over the images of one setting."""
+
+    confusion: np.ndarray
+    survival: SurvivalCounts
+    agreement: np.ndarray
+
+    @classmethod
+    def zeros(cls, num_classes: int) -> 'SettingTotals':
+        """Empty sums for ``num_classes`` foreground classes."""
+        square = np.zeros((num_classes + 1, num_classes + 1), dtype=np.int64)
+        return cls(square, SurvivalCounts.zeros(num_classes), square.copy())
+
+    def add(self, result: ImageResult) -> None:
+        """Add one image's result."""
+        if result.confusion is not None:
+            self.confusion += result.confusion
+        if result.agreement is not None:
+            self.agreement += result.agreement
+        self.survival += result.survival
+
+
+def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int) -> np.ndarray:
+    """Confusion matrices of several label maps of one image at once.
+
+    Args:
+        labels: Long tensor (S, H, W), values 0..num_labels-1.
+        gt: Ground truth (H, W), the same for every map, or one per map
+            (S, H, W); 255 is ignored.
+        num_labels: C + 1.
+
+    Returns:
+        (S, C + 1, C + 1) int64 counts, rows ground truth, columns prediction.
+    """
+    num_maps = labels.shape[0]
+    gt_t = torch.as_tensor(np.asarray(gt).astype(np.int64)).reshape(-1, labels[0].numel())
+    gt_t = gt_t.expand(num_maps, -1)
+    keep = gt_t != 255
+    if keep.any() and int(gt_t[keep].max()) >= num_labels:
+        raise ValueError(f'ground-truth values must be below {num_labels} (or 255)')
+    codes = (torch.arange(num_maps)[:, None] * num_labels**2 + gt_t * num_labels +
+             labels.reshape(num_maps, -1))[keep]
+    counts = torch.bincount(codes, minlength=num_maps * num_labels**2)
+    return counts.reshape(num_maps, num_labels, num_labels).numpy()
+
+
+
+
+def score_walk_settings(cams: Tensor,
+                        affinity: Tensor,
+                        grid: WalkGrid,
+                        radius: int = 5,
+                        stride: int = 8,
+                        image: Optional[np.ndarray] = None,
+                        gt: Optional[np.ndarray] = None,
+                        reference: Optional[np.ndarray] = None,
+                        crf_settings: Optional[Sequence[Setting]] = None,
+                        agreement: bool = False,
+                        core_score: Optional[float] = None) -> Dict[Setting, ImageResult]:
+    """Walk one image with every setting and score the labels.
+
+    Args:
+        cams: Normalised CAMs (C, H, W), zero for the classes the image is not
+            labelled with (which are its image-level labels).
+        affinity: Pair affinities (K, P) of the image's feature map.
+        grid: The settings.
+        radius: Pair radius.
+        stride: Output stride of the features.
+        image: RGB uint8 (H, W, 3), needed for the CRF (``crf_settings`` or
+            ``agreement``).
+        gt: Ground truth (H, W) (255 ignored), or None: no confusion matrices.
+        reference: CAM-only labels (H, W) for label survival, or None.
+        crf_settings: None: score the labels of every setting of the grid;
+            else score the dense-CRF labels of these settings only.
+        agreement: With ``crf_settings`` None, also measure every setting's
+            CRF agreement (one CRF per setting).
+        core_score: Give each labelled class its CAM core back in every
+            label map (:func:`~mmwsss.ops.label_guarantee.keep_cam_cores`),
+            or None.
+
+    Returns:
+        Setting -> :class:`ImageResult`.
+    """
+    num_labels = cams.shape[0] + 1
+    img_labels = cams.flatten(1).ne(0).any(dim=1).long()
+    need_crf = crf_settings is not None or agreement
+    if need_crf and image is None:
+        raise ValueError('the CRF needs the image')
+    if crf_settings is None:
+        walks = [random_walk_sweep(cams, affinity, grid.alphas, grid.betas, grid.iters,
+                                   radius, stride, grid.bg_scores)]
+    else:
+        walks = [random_walk_sweep(
+            cams, affinity, [background.value] if background.kind == 'alpha' else [],
+            [beta], [num_iters], radius, stride,
+            [background.value] if background.kind == 'bg_score' else [])
+            for background, beta, num_iters in crf_settings]
+    settings, labels, crf_labels = [], [], []
+    for walk in walks:
+        for batch_settings, scores, channel_labels in walk:
+            settings += batch_settings
+            labels.append(channel_labels[channel_argmax(scores)])
+            if need_crf:
+                crf_labels.append(channel_labels[torch.stack([
+                    torch.from_numpy(crf_refine_label(image, item.numpy())) for item in scores])])
+    labels = torch.cat(labels)
+    crf_labels = torch.cat(crf_labels) if crf_labels else None
+    if crf_settings is not None:
+        labels, crf_labels = crf_labels, None
+    if core_score is not None:
+        labels = keep_cam_cores(labels, cams, core_score)
+        if crf_labels is not None:
+            crf_labels = keep_cam_cores(crf_labels, cams, core_score)
+    confusions = stacked_confusions(labels, gt, num_labels) if gt is not None else None
+    agreements = (stacked_confusions(labels, crf_labels.numpy(), num_labels)
+                  if crf_labels is not None else [None] * len(settings))
+    return {setting: ImageResult(
+        confusion=None if confusions is None else confusions[index],
+        survival=image_survival_counts(labels[index], img_labels, reference),
+        agreement=agreements[index]) for index, setting in enumerate(settings)}

@@ -1,6 +1,7 @@
 """Hooks."""
 from .batch_info_hook import BatchInfoHook
 from .checkpoint_keys_hook import CheckpointKeysHook
+from .choose_walk_setting_hook import ChooseWalkSettingHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .finite_loss_hook import FiniteLossHook
 from .progress_bar_hook import ProgressBarHook
@@ -15,7 +16,7 @@ from .save_walk_affinity_hook import SaveWalkAffinityHook
 from .score_pseudo_labels_hook import ScorePseudoLabelsHook
 
 __all__ = [
-    'BatchInfoHook', 'CheckpointKeysHook', 'NumClassesCheckHook', 'ProgressBarHook',
+    'BatchInfoHook', 'CheckpointKeysHook', 'ChooseWalkSettingHook', 'NumClassesCheckHook', 'ProgressBarHook',
     'SampleWriterHook', 'SaveCAMHook', 'SaveMetricsHook', 'ResumeWritersHook',
     'RunTestAfterTrainHook', 'SavePseudoLabelHook', 'FiniteLossHook', 'RandomStateHook',
     'SaveWalkAffinityHook', 'ScorePseudoLabelsHook'
