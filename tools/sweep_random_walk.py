@@ -40,7 +40,7 @@ from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset
 from mmwsss.evaluation.folder_evaluation import read_split
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
-from mmwsss.evaluation.walk_criterion import (ImageResult, SettingTotals, WalkGrid,
+from mmwsss.evaluation.label_criterion import (ImageResult, SettingTotals, WalkGrid,
                                               choose_setting, crf_agreement,
                                               criterion_subset, score_walk_settings)
 from mmwsss.ops.random_walk_sweep import Background, Setting

@@ -23,7 +23,7 @@ def plot_random_walk_sweep(miou: Mapping[Setting, float],
     """Atomically write a PNG: one heat map (background x t) of the mIoU per beta.
 
     Each cell shows the mIoU (%), the CRF agreement (the ground-truth-free
-    criterion, see :mod:`~mmwsss.evaluation.walk_criterion`) and, where the
+    criterion, see :mod:`~mmwsss.evaluation.label_criterion`) and, where the
     CRF was scored, the RW + CRF mIoU below it; the best setting without the
     CRF is framed in red, the best with the CRF in blue, the setting chosen
     without ground truth in orange. Without ground truth, pass the CRF

@@ -12,7 +12,7 @@ from mmseg.registry import DATASETS, MODELS
 
 from mmwsss.engine.hooks import ChooseWalkSettingHook
 from mmwsss.evaluation.label_survival import survival_metrics
-from mmwsss.evaluation.walk_criterion import (SettingTotals, WalkGrid, choose_setting,
+from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid, choose_setting,
                                               crf_agreement, criterion_subset,
                                               score_walk_settings)
 from mmwsss.utils import load_cams, read_image

@@ -10,7 +10,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from mmwsss.evaluation.label_survival import survival_metrics
-from mmwsss.evaluation.walk_criterion import (SettingTotals, WalkGrid, choose_setting,
+from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid, choose_setting,
                                               crf_agreement, criterion_subset,
                                               score_walk_settings)
 from mmwsss.utils import read_image, read_json_object, read_label_png, save_json
@@ -26,7 +26,7 @@ class ChooseWalkSettingHook(Hook):
     Before the test loop (the random walk), on ``num_images`` images evenly
     spaced over the test dataset, the trained network's affinities are walked
     with every setting of the grid and the labels are scored without ground
-    truth (:mod:`~mmwsss.evaluation.walk_criterion`: the CRF agreement among
+    truth (:mod:`~mmwsss.evaluation.label_criterion`: the CRF agreement among
     the settings that collapse the fewest labelled classes, label survival
     against the CAM labels of ``data_prefix['cam_label_path']`` when the
     dataset names them). The chosen setting replaces ``bg_score``, ``beta``

@@ -1,4 +1,4 @@
-"""Choose pseudo-label settings without ground truth.
+"""Choose pseudo-label settings without ground truth (CAM background score, walk).
 
 Two measurements that need only the images, their image-level labels and the
 maps the trained networks produced:
@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from mmwsss.ops.cam import cam_pseudo_label
 from mmwsss.ops.crf import crf_refine_label
 from mmwsss.ops.label_guarantee import keep_cam_cores
 from mmwsss.ops.random_walk import channel_argmax
@@ -261,3 +262,40 @@ def score_walk_settings(cams: Tensor,
         confusion=None if confusions is None else confusions[index],
         survival=image_survival_counts(labels[index], img_labels, reference),
         agreement=agreements[index]) for index, setting in enumerate(settings)}
+
+
+def score_cam_thresholds(cams: Tensor, thresholds: Sequence[float],
+                         image: Optional[np.ndarray] = None,
+                         gt: Optional[np.ndarray] = None) -> Dict[float, ImageResult]:
+    """Score one image's CAM-only labels at every background score.
+
+    The labels are :func:`~mmwsss.ops.cam.cam_pseudo_label`; with ``image``,
+    their CRF agreement is measured against the dense CRF of the same scores
+    (the constant background stacked on the CAMs). Label survival uses the
+    image-fraction rule only (the CAM labels are the reference of later
+    stages).
+
+    Args:
+        cams: Normalised CAMs (C, H, W), zero for the absent classes.
+        thresholds: Background scores.
+        image: RGB uint8 (H, W, 3) for the CRF agreement, or None.
+        gt: Ground truth (H, W) (255 ignored), or None.
+
+    Returns:
+        Threshold -> :class:`ImageResult`.
+    """
+    num_labels = cams.shape[0] + 1
+    img_labels = cams.flatten(1).ne(0).any(dim=1).long()
+    labels = torch.stack([cam_pseudo_label(cams, threshold) for threshold in thresholds])
+    confusions = stacked_confusions(labels, gt, num_labels) if gt is not None else None
+    agreements = [None] * len(thresholds)
+    if image is not None:
+        crf_labels = np.stack([
+            crf_refine_label(image, torch.cat([torch.full_like(cams[:1], threshold),
+                                               cams]).numpy())
+            for threshold in thresholds])
+        agreements = stacked_confusions(labels, crf_labels, num_labels)
+    return {float(threshold): ImageResult(
+        confusion=None if confusions is None else confusions[index],
+        survival=image_survival_counts(labels[index], img_labels),
+        agreement=agreements[index]) for index, threshold in enumerate(thresholds)}
