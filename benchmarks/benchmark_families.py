@@ -66,13 +66,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--workers', type=int, default=1, help='processes of the sweep')
     parser.add_argument('--chosen-on', nargs='*', default=['demo', 'plain_body'],
                         help='families the defaults were chosen on (marked in the table)')
+    parser.add_argument('--sweep-only', action='store_true',
+                        help='run only the sweeps, on the pipelines already run in the work '
+                        'dir (e.g. by an earlier version whose stages up to the walk were the '
+                        'same)')
     parser.add_argument('--report-only', action='store_true',
                         help='print the tables of the existing work dirs, run nothing')
     return parser.parse_args(argv)
 
 
-def run_one(family: str, seed: int, run_dir: str, threads: int, workers: int) -> float:
-    """Generate one dataset (if missing), run the pipeline and the sweep."""
+def run_one(family: str, seed: int, run_dir: str, threads: int, workers: int,
+            sweep_only: bool = False) -> float:
+    """Generate one dataset (if missing), run the pipeline (unless ``sweep_only``) and the
+    sweeps."""
     start = time.time()
     os.makedirs(run_dir, exist_ok=True)
     data = osp.join(run_dir, 'data', 'demo')
@@ -89,8 +95,9 @@ def run_one(family: str, seed: int, run_dir: str, threads: int, workers: int) ->
                f'cam.model.decode_head.num_classes={num_classes}']
     print(f'== {family} seed {seed}: OMP_NUM_THREADS={threads} ' + ' '.join(command), flush=True)
     with open(osp.join(run_dir, 'pipeline.log'), 'a') as log:
-        subprocess.run(command, check=True, cwd=run_dir, stdout=log, stderr=subprocess.STDOUT,
-                       env=env)
+        if not sweep_only:
+            subprocess.run(command, check=True, cwd=run_dir, stdout=log,
+                           stderr=subprocess.STDOUT, env=env)
         sweep = [sys.executable, osp.join(REPO, 'tools/sweep_random_walk.py'),
                  osp.join(work_dir, 'rw', 'rw_affinities'), '--data-root', data,
                  '--config', AFFINITY_CONFIG, '--workers', str(workers), *GRID]
@@ -213,7 +220,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         for seed in args.seeds:
             run_dir = osp.join(work_dir, family, f'seed{seed}')
             if not args.report_only:
-                seconds = run_one(family, seed, run_dir, args.threads, args.workers)
+                seconds = run_one(family, seed, run_dir, args.threads, args.workers,
+                                  args.sweep_only)
                 print(f'== {family} seed {seed}: {seconds:.0f} s', flush=True)
             results = read_results(osp.join(run_dir, 'work_dirs', 'demo'))
             if results is None:

@@ -35,7 +35,7 @@ from mmwsss.evaluation.folder_evaluation import (evaluate_cam_folder,
                                                  evaluate_label_folder, read_split)
 from mmwsss.evaluation.label_criterion import (SettingTotals, choose_setting,
                                                crf_agreement, criterion_subset,
-                                               score_cam_thresholds)
+                                               rejected_classes, score_cam_thresholds)
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.reporting.per_class_table import (BEST_PREFIX, per_class_markdown,
                                               write_per_class_table)
@@ -93,7 +93,7 @@ def choose_cam_threshold(cam_dir: str, img_dir: str, img_suffix: str, img_ids: l
                                                       image).items():
             totals[threshold].add(result)
     agreement = {t: crf_agreement(total.agreement) for t, total in totals.items()}
-    collapsed = {t: survival_metrics(total.survival, class_names)['collapsed']
+    collapsed = {t: rejected_classes(survival_metrics(total.survival, class_names))
                  for t, total in totals.items()}
     chosen = choose_setting(agreement, {t: len(c) for t, c in collapsed.items()})
     return dict(chosen_bg_threshold=chosen, crf_agreement=list(agreement.values()),

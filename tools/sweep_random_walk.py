@@ -41,8 +41,9 @@ from mmwsss.evaluation.folder_evaluation import read_split
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
 from mmwsss.evaluation.label_criterion import (ImageResult, SettingTotals, WalkGrid,
-                                              choose_setting, crf_agreement,
-                                              criterion_subset, score_walk_settings)
+                                               choose_setting, crf_agreement,
+                                               rejected_classes, criterion_subset,
+                                               score_walk_settings)
 from mmwsss.ops.random_walk_sweep import Background, Setting
 from mmwsss.utils import load_cams, read_image, read_label_png, save_json
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
@@ -273,7 +274,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     totals = sweep(tasks(None), args.workers, 'random walk grid', len(classes) - 1)
     walk_seconds = time.perf_counter() - start
     survival = {s: survival_metrics(totals[s].survival, classes) for s in settings}
-    collapsed = {s: len(survival[s]['collapsed']) for s in settings}
+    collapsed = {s: len(rejected_classes(survival[s])) for s in settings}
     agreement = {s: crf_agreement(totals[s].agreement) for s in settings}
     chosen = choose_setting(agreement, collapsed)
     scores = ({s: segmentation_scores(totals[s].confusion, classes) for s in settings}
@@ -294,6 +295,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         return _setting_dict(setting, False, mIoU=miou.get(setting),
                              crf_agreement=agreement[setting],
                              collapsed=survival[setting]['collapsed'],
+                             rejected=rejected_classes(survival[setting]),
                              scores=scores.get(setting), survival=survival[setting])
 
     result = dict(
@@ -309,7 +311,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                      crf_per_setting=round(crf_seconds / max(len(crf_settings), 1), 3)),
         chosen=entry(chosen),
         results=[_setting_dict(s, False, mIoU=miou.get(s), crf_agreement=agreement[s],
-                               collapsed=survival[s]['collapsed']) for s in settings] +
+                               collapsed=survival[s]['collapsed'],
+                               rejected=rejected_classes(survival[s])) for s in settings] +
         [_setting_dict(s, True, mIoU=crf_miou[s]) for s in crf_settings])
     if miou:
         result['best'] = entry(ranked[0])

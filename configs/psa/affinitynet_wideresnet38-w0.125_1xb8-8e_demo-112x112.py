@@ -69,7 +69,14 @@ model = dict(
     # crf_workers=0: the demo's CRF runs in the test loop, so a killed run has
     # written both label files of exactly the images it finished (its resume
     # test counts them); the default (None) runs it in a pool on every core
-    test_cfg=dict(bg_score=0.6, beta=16, num_iters=16, crf=True, crf_workers=0))
+    # core_score 0.9: every labelled class keeps the core of its CAM (where its
+    # CAM is the highest and at least 0.9), so the walk cannot erase it
+    test_cfg=dict(bg_score=0.6, beta=16, num_iters=16, crf=True, crf_workers=0,
+                  core_score=0.9))
+# True: ChooseWalkSettingHook replaces bg_score, beta and num_iters by the
+# setting it chooses without ground truth before the walk (rw_choice.json);
+# in the demo pipeline: --cfg-options rw.choose_walk_setting=True
+choose_walk_setting = False
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=0.9))
 param_scheduler = dict(type='PolyLR')
 default_hooks = dict(checkpoint=dict(interval=8))
@@ -96,6 +103,8 @@ custom_hooks = [
         survival_files=dict(
             rw_pseudo_labels='rw_survival.json',
             rw_crf_pseudo_labels='rw_crf_survival.json')),
+    dict(type='ChooseWalkSettingHook', bg_scores=(0.4, 0.5, 0.6, 0.7), betas=(8, 16),
+         iters=(8, 16, 32, 64), num_images=60),
     # the random walk: the test loop, once AffinityNet is trained
     dict(type='RunTestAfterTrainHook'),
 ]

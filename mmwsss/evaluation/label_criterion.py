@@ -16,10 +16,16 @@ maps the trained networks produced:
   that makes a labelled class collapse (kept in under half of its images, or
   under a quarter of its CAM-label area) is only chosen when every setting
   does; edges alone cannot see that a class vanished (a discriminative part
-  has sharp edges of its own).
+  has sharp edges of its own). Nor can they see a class *flood*: the CRF of
+  labels spread over a whole uniform background region agrees with them. The
+  CAM labels at the CAM config's background score are already generous (on
+  the demo they recall 96-99 % of most classes), so a setting whose labels
+  give a class more area than its CAM labels (area ratio above
+  ``MAX_AREA_RATIO`` = 1) has leaked: it counts like a collapse.
 
 :func:`choose_setting` takes the setting of highest agreement among those
-with the fewest collapsed classes.
+with the fewest rejected (collapsed or flooded) classes
+(:func:`rejected_classes`).
 """
 from dataclasses import dataclass
 from typing import Dict, Hashable, List, Mapping, NamedTuple, Optional, Sequence, TypeVar
@@ -37,6 +43,27 @@ from mmwsss.ops.random_walk_sweep import Background, Setting, random_walk_sweep
 from .label_survival import SurvivalCounts, image_survival_counts
 
 S = TypeVar('S', bound=Hashable)
+
+
+MAX_AREA_RATIO = 1.0
+"""A class whose labels cover more than its CAM labels (mean area ratio) floods."""
+
+
+def rejected_classes(survival: Mapping[str, object],
+                     max_area_ratio: float = MAX_AREA_RATIO) -> List[str]:
+    """The classes a setting collapses or floods.
+
+    Args:
+        survival: Metrics of :func:`~mmwsss.evaluation.label_survival.survival_metrics`.
+        max_area_ratio: A class with a larger ``area_ratio`` floods.
+
+    Returns:
+        The collapsed classes, then the flooded ones (names).
+    """
+    collapsed = list(survival.get('collapsed') or [])
+    flooded = [key[len('area_ratio.'):] for key, value in survival.items()
+               if key.startswith('area_ratio.') and value is not None and value > max_area_ratio]
+    return collapsed + [name for name in flooded if name not in collapsed]
 
 
 def crf_agreement(confusion: np.ndarray) -> float:
@@ -82,12 +109,12 @@ def criterion_subset(num_images: int, count: int) -> List[int]:
 
 
 def choose_setting(agreement: Mapping[S, float], collapsed: Mapping[S, int]) -> S:
-    """The setting of highest CRF agreement among those that collapse fewest classes.
+    """The setting of highest CRF agreement among those that reject fewest classes.
 
     Args:
         agreement: Setting -> CRF agreement (:func:`crf_agreement`).
-        collapsed: Setting -> number of collapsed classes (every setting of
-            ``agreement`` must be a key).
+        collapsed: Setting -> number of rejected classes (:func:`rejected_classes`;
+            every setting of ``agreement`` must be a key).
 
     Returns:
         The chosen setting (the first in ``agreement``'s order on ties).

@@ -13,8 +13,8 @@ from mmseg.registry import DATASETS, MODELS
 from mmwsss.engine.hooks import ChooseWalkSettingHook
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid, choose_setting,
-                                              crf_agreement, criterion_subset,
-                                              score_walk_settings)
+                                               crf_agreement, criterion_subset,
+                                               rejected_classes, score_walk_settings)
 from mmwsss.utils import load_cams, read_image
 from tests.conftest import AFFINITY_CONFIG
 
@@ -29,6 +29,7 @@ def _runner(work_dir: Path, demo_root: Path, fake_cams: Path) -> MagicMock:
         data_prefix=dict(cfg.test_dataloader.dataset.data_prefix, cam_path=str(fake_cams))))
     runner = MagicMock()
     runner.model, runner.work_dir = model, str(work_dir)
+    runner.cfg = dict(choose_walk_setting=True)
     runner.test_dataloader.dataset = dataset
     runner.logger = MMLogger.get_instance('choose_walk_test')
     return runner
@@ -62,7 +63,7 @@ def test_choice_equals_the_criterion_of_the_grid(demo_root: Path, fake_cams: Pat
             totals.setdefault(setting, SettingTotals.zeros(6)).add(result)
     classes = dataset.metainfo['classes']
     agreement = {s: crf_agreement(t.agreement) for s, t in totals.items()}
-    collapsed = {s: len(survival_metrics(t.survival, classes)['collapsed'])
+    collapsed = {s: len(rejected_classes(survival_metrics(t.survival, classes)))
                  for s, t in totals.items()}
     background, beta, num_iters = choose_setting(agreement, collapsed)
     assert (model.test_cfg['bg_score'], model.test_cfg['beta'],
@@ -87,6 +88,13 @@ def test_choice_equals_the_criterion_of_the_grid(demo_root: Path, fake_cams: Pat
             pytest.raises(AssertionError, match='walked again'):
         ChooseWalkSettingHook(bg_scores=[0.5], betas=[16], iters=[8],
                               num_images=2).before_test(runner)
+
+
+def test_off_unless_the_config_asks(tmp_path: Path) -> None:
+    runner = MagicMock()
+    runner.cfg = dict()
+    ChooseWalkSettingHook().before_test(runner)
+    assert not runner.model.method_calls and not (tmp_path / 'rw_choice.json').exists()
 
 
 def test_bad_grids_are_refused() -> None:

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from mmwsss.evaluation.label_criterion import choose_setting, crf_agreement
+from mmwsss.evaluation.label_criterion import (choose_setting, crf_agreement,
+                                               rejected_classes)
 
 
 def test_crf_agreement_hand_computed() -> None:
@@ -57,3 +58,11 @@ def test_cam_thresholds_labels_agreement_and_survival() -> None:
     assert results[0.3].confusion[:, 1].sum() == 6 * 5
     assert results[0.95].confusion[:, 1].sum() == 6
     assert results[0.3].survival.kept.tolist() == [1, 0]
+
+
+def test_rejected_classes_are_the_collapsed_then_the_flooded() -> None:
+    survival = {'collapsed': ['b'], 'area_ratio.a': 1.2, 'area_ratio.b': 0.1,
+                'area_ratio.c': 1.0, 'area_ratio.d': None, 'kept.a': 1.0}
+    assert rejected_classes(survival) == ['b', 'a']
+    assert rejected_classes(survival, max_area_ratio=1.5) == ['b']
+    assert rejected_classes({'collapsed': []}) == []

@@ -74,11 +74,11 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     assert tuple(with_crf[0][key] for key in keys) == best
     assert (tmp_path / 'sweep.png').stat().st_size > 10000
     # the ground-truth-free choice: highest CRF agreement among the settings
-    # that collapse fewest classes, measured on 3 images
+    # that reject (collapse or flood) fewest classes, measured on 3 images
     assert sweep['criterion_images'] == 3
     agreement = {(r['alpha'], r['bg_score'], r['beta'], r['t']): r['crf_agreement']
                  for r in sweep['results'] if not r['crf']}
-    collapsed = {(r['alpha'], r['bg_score'], r['beta'], r['t']): len(r['collapsed'])
+    collapsed = {(r['alpha'], r['bg_score'], r['beta'], r['t']): len(r['rejected'])
                  for r in sweep['results'] if not r['crf']}
     fewest = min(collapsed.values())
     chosen = max((s for s in agreement if collapsed[s] == fewest), key=agreement.get)

@@ -11,8 +11,8 @@ from mmseg.registry import HOOKS
 
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid, choose_setting,
-                                              crf_agreement, criterion_subset,
-                                              score_walk_settings)
+                                               crf_agreement, criterion_subset,
+                                               rejected_classes, score_walk_settings)
 from mmwsss.utils import read_image, read_json_object, read_label_png, save_json
 
 CHOICE_FILE = 'rw_choice.json'
@@ -36,7 +36,10 @@ class ChooseWalkSettingHook(Hook):
     (the network is the same: the stage's checkpoint), so a resumed walk
     uses the setting its first images were walked with.
 
-    The main process chooses, the others receive the choice.
+    The main process chooses, the others receive the choice. The hook acts
+    only when the config sets ``choose_walk_setting = True`` (the AffinityNet
+    configs list the hook and leave it off: ``--cfg-options
+    choose_walk_setting=True``, in a pipeline ``rw.choose_walk_setting=True``).
 
     Args:
         bg_scores: Constant background scores of the grid.
@@ -65,7 +68,9 @@ class ChooseWalkSettingHook(Hook):
         self.num_images = num_images
 
     def before_test(self, runner) -> None:
-        """Choose the setting and set it on the model."""
+        """Choose the setting and set it on the model (when the config asks)."""
+        if not runner.cfg.get('choose_walk_setting', False):
+            return
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
         choice: List[Optional[Dict[str, float]]] = [None]
         if is_main_process():
@@ -115,11 +120,13 @@ class ChooseWalkSettingHook(Hook):
         classes = list(dataset.metainfo['classes'])
         survival = {s: survival_metrics(t.survival, classes) for s, t in totals.items()}
         agreement = {s: crf_agreement(t.agreement) for s, t in totals.items()}
-        chosen = choose_setting(agreement, {s: len(survival[s]['collapsed']) for s in totals})
+        chosen = choose_setting(agreement,
+                                {s: len(rejected_classes(survival[s])) for s in totals})
         as_dict = dict(bg_score=chosen[0].value, beta=chosen[1], t=chosen[2])
         save_json(dict(recorded, chosen=as_dict, results=[
             dict(bg_score=s[0].value, beta=s[1], t=s[2], crf_agreement=agreement[s],
-                 collapsed=survival[s]['collapsed']) for s in totals]), path)
+                 collapsed=survival[s]['collapsed'],
+                 rejected=rejected_classes(survival[s])) for s in totals]), path)
         runner.logger.info(
             f'walk setting chosen without ground truth on {len(indices)} images: '
             f'bg score {as_dict["bg_score"]}, beta {as_dict["beta"]:g}, t {as_dict["t"]} '
