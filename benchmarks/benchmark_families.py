@@ -130,7 +130,8 @@ def read_results(work_dir: str) -> Optional[Dict[str, dict]]:
         no_cores = json.load(file)
 
     def walk(entry: dict) -> dict:
-        return dict(mIoU=entry['mIoU'], iou=_ious(entry['scores']),
+        iou = {name: values['IoU'] for name, values in entry['scores']['per_class'].items()}
+        return dict(mIoU=entry['mIoU'], iou=iou,
                     collapsed=entry['collapsed'],
                     setting=f'bg {entry["bg_score"]}, beta {entry["beta"]:g}, t {entry["t"]}')
 
