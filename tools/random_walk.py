@@ -6,8 +6,11 @@ predicted affinities. Writes ``{work_dir}/rw_pseudo_labels/{id}.png`` (and
 ``rw_crf_pseudo_labels`` with ``--crf``) and, when the dataset has ground
 truth, their flat metrics ``{work_dir}/rw_metrics.json`` (and
 ``rw_crf_metrics.json``) with a per-class table beside each
-(``rw_metrics_per_class.md`` ...); with ``--save-affinity`` (or a
-``SaveWalkAffinityHook`` in the config) also each image's affinities,
+(``rw_metrics_per_class.md`` ...), and with or without ground truth their
+label survival against the CAM labels (``rw_survival.json``,
+``rw_crf_survival.json``; when the config's hook names survival files); with
+``--save-affinity`` (or a ``SaveWalkAffinityHook`` in the config) also each
+image's affinities,
 ``{work_dir}/rw_affinities/{id}.npz``, which ``tools/sweep_random_walk.py``
 re-walks for other settings without the network. Images already written are skipped
 (``ResumeWritersHook(skip_written=True)``), so an interrupted run resumes; the
@@ -36,7 +39,7 @@ from mmwsss.utils import add_trust_checkpoint_argument, load_config, trust_check
 
 SAVE_HOOK, SCORE_HOOK = 'SavePseudoLabelHook', 'ScorePseudoLabelsHook'
 CRF_FIELD, CRF_DIR = 'pred_crf_sem_seg', 'rw_crf_pseudo_labels'
-CRF_METRICS = 'rw_crf_metrics.json'
+CRF_METRICS, CRF_SURVIVAL = 'rw_crf_metrics.json', 'rw_crf_survival.json'
 AFFINITY_HOOK, AFFINITY_DIR = 'SaveWalkAffinityHook', 'rw_affinities'
 
 
@@ -84,6 +87,9 @@ def main() -> None:
         for hook in score_hooks:
             if hook.get('metrics_files'):
                 hook['metrics_files'] = dict(hook['metrics_files'], **{CRF_DIR: CRF_METRICS})
+            if hook.get('survival_files'):
+                hook['survival_files'] = dict(hook['survival_files'],
+                                              **{CRF_DIR: CRF_SURVIVAL})
     if args.save_affinity and not any(hook.get('type') == AFFINITY_HOOK
                                       for hook in cfg.custom_hooks):
         cfg.custom_hooks.append(dict(type=AFFINITY_HOOK, out_dir=AFFINITY_DIR))
@@ -92,8 +98,8 @@ def main() -> None:
     runner.test()
     outputs = [folder for hook in save_hooks
                for folder in (hook.get('label_dirs') or {}).values()]
-    outputs += [name for hook in score_hooks
-                for name in (hook.get('metrics_files') or {}).values()]
+    outputs += [name for hook in score_hooks for key in ('metrics_files', 'survival_files')
+                for name in (hook.get(key) or {}).values()]
     for output in outputs:
         runner.logger.info(f'output: {osp.join(runner.work_dir, output)}')
 

@@ -26,20 +26,25 @@ Example::
 import argparse
 import os
 import os.path as osp
+import sys
 import time
 from multiprocessing import get_context
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from tqdm import tqdm
 
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO, WSSSDataset
 from mmwsss.evaluation.folder_evaluation import read_split
+from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
-from mmwsss.ops.crf import crf_refine_label
-from mmwsss.ops.random_walk import channel_argmax
-from mmwsss.ops.random_walk_sweep import Background, Setting, random_walk_sweep
+from mmwsss.evaluation.label_criterion import (ImageResult, SettingTotals, WalkGrid,
+                                               choose_setting, crf_agreement,
+                                               rejected_classes, criterion_subset,
+                                               score_walk_settings)
+from mmwsss.ops.random_walk_sweep import Background, Setting
 from mmwsss.utils import load_cams, read_image, read_label_png, save_json
 from mmwsss.utils.ranges import POSITIVE, UNIT_OPEN, Range, range_type
 from mmwsss.utils.walk_affinity_io import load_walk_affinity
@@ -79,9 +84,27 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--workers', type=range_type(Range(1, integer=True)),
                         default=os.cpu_count() or 1,
                         help='processes (default: every core)')
+    parser.add_argument('--no-gt', action='store_true',
+                        help='read no ground truth: choose the setting without it only')
+    parser.add_argument('--cam-labels',
+                        help='CAM-only label folder the label survival compares with '
+                        '(default: cam_pseudo_labels beside the CAM folder the affinity '
+                        'files name, when it exists)')
+    parser.add_argument('--criterion-images', type=range_type(Range(1, integer=True)),
+                        default=60,
+                        help='images (evenly spaced over the sorted ids) on which the CRF '
+                        'agreement of every setting is measured (default 60)')
+    parser.add_argument('--core-score', type=_core_score, default=None,
+                        help='give each labelled class its CAM core back (test_cfg '
+                        'core_score, e.g. 0.9; "none": off; default: the --config\'s, else '
+                        'off)')
+    parser.add_argument('--config',
+                        help='AffinityNet config whose test_cfg setting is added to the grid '
+                        'and reported as "config" (and whose core_score is used)')
     parser.add_argument('--out', help='result JSON (default: rw_sweep.json next to '
                         'affinity_dir)')
     args = parser.parse_args(argv)
+    args.core_score_given = '--core-score' in ' '.join(argv if argv is not None else sys.argv)
     if not args.alphas and not args.bg_scores:
         parser.error('give --alphas or --bg-scores (or both)')
     for name in ('alphas', 'bg_scores', 'betas', 'iters'):
@@ -90,128 +113,107 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
+def _core_score(text: str) -> Optional[float]:
+    """``--core-score``: a score in (0, 1], or ``none``."""
+    if text.lower() == 'none':
+        return None
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f'must be in (0, 1] or "none", got {text}')
+    return value
+
+
 def _init_worker() -> None:
     """One torch thread per worker process: the processes share the cores."""
     torch.set_num_threads(1)
 
 
-def image_confusions(affinity_path: str, gt_path: str, img_path: str,
-                     alphas: Sequence[float], bg_scores: Sequence[float],
-                     betas: Sequence[float], iters: Sequence[int],
-                     crf_settings: Optional[Sequence[Setting]],
-                     num_labels: int) -> Dict[Setting, np.ndarray]:
-    """Confusion matrices of one image for each setting of the grid.
+def image_results(affinity_path: str, gt_path: Optional[str], img_path: str,
+                  ref_path: Optional[str], grid: WalkGrid,
+                  crf_settings: Optional[Sequence[Setting]], agreement: bool,
+                  core_score: Optional[float]) -> Dict[Setting, ImageResult]:
+    """Read one image's files and score its walks (``score_walk_settings``).
 
     Args:
         affinity_path: Stored affinity file of the image.
-        gt_path: Ground-truth label PNG.
+        gt_path: Ground-truth label PNG, or None (no confusion matrices).
         img_path: Image, read for the CRF only.
-        alphas: Background exponents.
-        bg_scores: Constant background scores.
-        betas: Affinity exponents.
-        iters: Numbers of steps.
+        ref_path: Reference labels of the image for label survival (the
+            CAM-only labels), or None. The image-level labels are those the
+            CAM file records.
+        grid: The settings.
         crf_settings: None: score the whole grid without the CRF; else score
             RW + CRF for these settings only.
-        num_labels: C + 1.
+        agreement: Also measure each setting's CRF agreement (grid only).
+        core_score: Keep the CAM cores (None: off).
 
     Returns:
-        Setting -> (C + 1, C + 1) int64 counts.
+        Setting -> its scores.
     """
     stored = load_walk_affinity(affinity_path)
     if not osp.isfile(stored['cam_path']):
         raise FileNotFoundError(f'{affinity_path} names the CAM file {stored["cam_path"]}, '
                                 'which does not exist')
     cams, _ = load_cams(stored['cam_path'], stored['num_classes'])
-    gt = read_label_png(gt_path)
-    if gt.shape != cams.shape[1:]:
-        raise ValueError(f'{gt_path} has size {gt.shape}, the CAMs {stored["cam_path"]} '
-                         f'{cams.shape[1:]}')
-    cams = torch.from_numpy(cams)
-    affinity = stored['affinity']
-    common = dict(radius=stored['radius'], stride=stored['stride'])
-    if crf_settings is None:
-        walks = [random_walk_sweep(cams, affinity, alphas, betas, iters,
-                                   bg_scores=bg_scores, **common)]
-    else:
-        image = np.ascontiguousarray(read_image(img_path, channel_order='rgb'))
-        walks = [random_walk_sweep(
-            cams, affinity, [background.value] if background.kind == 'alpha' else [],
-            [beta], [num_iters],
-            bg_scores=[background.value] if background.kind == 'bg_score' else [], **common)
-            for background, beta, num_iters in crf_settings]
-    settings, labels = [], []
-    for walk in walks:
-        for batch_settings, scores, channel_labels in walk:
-            if crf_settings is None:
-                index = channel_argmax(scores)
-            else:
-                index = torch.stack([torch.from_numpy(crf_refine_label(image, item.numpy()))
-                                     for item in scores])
-            settings += batch_settings
-            labels.append(channel_labels[index])
-    return dict(zip(settings, stacked_confusions(torch.cat(labels), gt, num_labels,
-                                                 gt_path)))
+    gt = read_label_png(gt_path) if gt_path else None
+    reference = read_label_png(ref_path) if ref_path else None
+    for name, other in ((gt_path, gt), (ref_path, reference)):
+        if other is not None and other.shape != cams.shape[1:]:
+            raise ValueError(f'{name} has size {other.shape}, the CAMs {stored["cam_path"]} '
+                             f'{cams.shape[1:]}')
+    image = (np.ascontiguousarray(read_image(img_path, channel_order='rgb'))
+             if crf_settings is not None or agreement else None)
+    return score_walk_settings(
+        torch.from_numpy(cams), stored['affinity'], grid, stored['radius'], stored['stride'],
+        image=image, gt=gt, reference=reference, crf_settings=crf_settings,
+        agreement=agreement, core_score=core_score, gt_name=gt_path)
 
 
-def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int,
-                       gt_name: str = 'ground truth') -> np.ndarray:
-    """Confusion matrices of several label maps of one image at once.
-
-    Args:
-        labels: Long tensor (S, H, W), values 0..num_labels-1.
-        gt: Ground truth (H, W); 255 is ignored.
-        num_labels: C + 1.
-        gt_name: The ground truth's file, for messages.
-
-    Returns:
-        (S, C + 1, C + 1) int64 counts, rows ground truth, columns prediction.
-    """
-    gt_t = torch.from_numpy(gt.astype(np.int64)).reshape(-1)
-    keep = gt_t != 255
-    if keep.any() and int(gt_t[keep].max()) >= num_labels:
-        raise ValueError(f'{gt_name} has label value {int(gt_t[keep].max())}; values '
-                         f'must be in 0..{num_labels - 1} or 255')
-    num_maps = labels.shape[0]
-    codes = (torch.arange(num_maps)[:, None] * num_labels**2 + gt_t[keep] * num_labels +
-             labels.reshape(num_maps, -1)[:, keep])
-    counts = torch.bincount(codes.reshape(-1), minlength=num_maps * num_labels**2)
-    return counts.reshape(num_maps, num_labels, num_labels).numpy()
+def _image_results_star(task: tuple) -> Dict[Setting, ImageResult]:
+    return image_results(*task)
 
 
-def _image_confusions_star(task: tuple) -> Dict[Setting, np.ndarray]:
-    return image_confusions(*task)
+def sweep(tasks: List[tuple], workers: int, desc: str,
+          num_classes: int) -> Dict[Setting, SettingTotals]:
+    """Sum the scores of every image (``workers`` processes)."""
+    totals: Dict[Setting, SettingTotals] = {}
 
+    def add(results: Iterable[Dict[Setting, ImageResult]]) -> None:
+        for image in tqdm(results, total=len(tasks), desc=desc, disable=None):
+            for setting, result in image.items():
+                totals.setdefault(setting, SettingTotals.zeros(num_classes)).add(result)
 
-def sweep(tasks: List[tuple], workers: int, desc: str) -> Dict[Setting, np.ndarray]:
-    """Sum the confusion matrices of every image (``workers`` processes)."""
-    total: Dict[Setting, np.ndarray] = {}
     if workers == 1:
         _init_worker()
-        results = map(_image_confusions_star, tasks)
-        for confusions in tqdm(results, total=len(tasks), desc=desc):
-            for setting, matrix in confusions.items():
-                total[setting] = total.get(setting, 0) + matrix
-        return total
+        add(map(_image_results_star, tasks))
+        return totals
     with get_context('spawn').Pool(workers, initializer=_init_worker) as pool:
-        results = pool.imap(_image_confusions_star, tasks, chunksize=4)
-        for confusions in tqdm(results, total=len(tasks), desc=desc):
-            for setting, matrix in confusions.items():
-                total[setting] = total.get(setting, 0) + matrix
-    return total
+        add(pool.imap(_image_results_star, tasks, chunksize=4))
+    return totals
 
 
-def _setting_dict(setting: Setting, miou: float, crf: bool) -> dict:
-    """A setting and its mIoU as JSON: ``alpha`` or ``bg_score`` (the other None)."""
+def _setting_dict(setting: Setting, crf: bool, **values) -> dict:
+    """A setting as JSON: ``alpha`` or ``bg_score`` (the other None), then ``values``."""
     background, beta, num_iters = setting
-    values = {kind: background.value if background.kind == kind else None
-              for kind in ('alpha', 'bg_score')}
-    return dict(values, beta=beta, t=num_iters, crf=crf, mIoU=miou)
+    kinds = {kind: background.value if background.kind == kind else None
+             for kind in ('alpha', 'bg_score')}
+    return dict(kinds, beta=beta, t=num_iters, crf=crf, **values)
 
 
 def _setting_text(setting: Setting) -> str:
     """E.g. ``bg score 0.6, beta 16, t 16``."""
     background, beta, num_iters = setting
     return f'{background}, beta {beta:g}, t {num_iters}'
+
+
+def config_setting(path: str) -> Tuple[Setting, Optional[float]]:
+    """The walk setting and CAM-core score of an AffinityNet config's test_cfg."""
+    cfg = Config.fromfile(path).model.test_cfg
+    if cfg.get('bg_score') is not None:
+        background = Background('bg_score', float(cfg['bg_score']))
+    else:
+        background = Background('alpha', float(cfg['bg_alpha']))
+    return (background, float(cfg['beta']), int(cfg['num_iters'])), cfg.get('core_score')
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -223,78 +225,129 @@ def main(argv: Optional[List[str]] = None) -> None:
     classes = list(meta['classes'])
     split = osp.join(args.data_root, args.split) if args.split else None
     img_ids = read_split(split, args.affinity_dir, '.npz')
-    gt_dir = osp.join(args.data_root, args.gt_dir)
     missing = [i for i in img_ids if not osp.isfile(osp.join(args.affinity_dir, f'{i}.npz'))]
     if missing:
         raise FileNotFoundError(
             f'{len(missing)} images of the split have no stored affinities, e.g. '
             f'{osp.join(args.affinity_dir, missing[0] + ".npz")}: run the random walk with '
             '--save-affinity')
-    img_ids = [i for i in img_ids if osp.isfile(osp.join(gt_dir, f'{i}.png'))]
-    if not img_ids:
-        raise FileNotFoundError(f'no ground truth in {gt_dir} for the images of '
-                                f'{args.affinity_dir}: nothing to score')
+    gt_dir = None if args.no_gt else osp.join(args.data_root, args.gt_dir)
+    if gt_dir is not None:
+        img_ids = [i for i in img_ids if osp.isfile(osp.join(gt_dir, f'{i}.png'))]
+        if not img_ids:
+            raise FileNotFoundError(f'no ground truth in {gt_dir} for the images of '
+                                    f'{args.affinity_dir}: nothing to score (--no-gt chooses '
+                                    'without it)')
+    ref_dir = args.cam_labels
+    if ref_dir is None:
+        stored = load_walk_affinity(osp.join(args.affinity_dir, f'{img_ids[0]}.npz'))
+        ref_dir = osp.join(osp.dirname(osp.dirname(stored['cam_path'])), 'cam_pseudo_labels')
+        ref_dir = ref_dir if osp.isdir(ref_dir) else None
     out = args.out or osp.join(osp.dirname(osp.abspath(args.affinity_dir)), 'rw_sweep.json')
-
-    def tasks(crf_settings: Optional[List[Setting]]) -> List[tuple]:
-        return [(osp.join(args.affinity_dir, f'{i}.npz'), osp.join(gt_dir, f'{i}.png'),
-                 osp.join(args.data_root, args.img_dir, f'{i}{args.img_suffix}'),
-                 args.alphas, args.bg_scores, args.betas, args.iters, crf_settings,
-                 len(classes))
-                for i in img_ids]
-
+    config = config_setting(args.config) if args.config else None
+    core_score = args.core_score if config is None or args.core_score_given else config[1]
     backgrounds = ([Background('alpha', a) for a in args.alphas] +
                    [Background('bg_score', s) for s in args.bg_scores])
-    settings = [(background, b, t) for b in args.betas for t in sorted(args.iters)
-                for background in backgrounds]
+    if config is not None:
+        if config[0][0] not in backgrounds:
+            backgrounds.append(config[0][0])
+        args.betas = sorted(set(args.betas) | {config[0][1]})
+        args.iters = sorted(set(args.iters) | {config[0][2]})
+    alphas = [b.value for b in backgrounds if b.kind == 'alpha']
+    bg_scores = [b.value for b in backgrounds if b.kind == 'bg_score']
+    criterion_ids = {img_ids[i] for i in criterion_subset(len(img_ids), args.criterion_images)}
+
+    def tasks(crf_settings: Optional[List[Setting]]) -> List[tuple]:
+        return [(osp.join(args.affinity_dir, f'{i}.npz'),
+                 osp.join(gt_dir, f'{i}.png') if gt_dir else None,
+                 osp.join(args.data_root, args.img_dir, f'{i}{args.img_suffix}'),
+                 osp.join(ref_dir, f'{i}.png') if ref_dir else None, grid, crf_settings,
+                 crf_settings is None and i in criterion_ids, core_score)
+                for i in img_ids]
+
+    grid = WalkGrid(alphas, bg_scores, args.betas, sorted(args.iters))
+    settings = grid.settings()
     start = time.perf_counter()
-    confusions = sweep(tasks(None), args.workers, 'random walk grid')
+    totals = sweep(tasks(None), args.workers, 'random walk grid', len(classes) - 1)
     walk_seconds = time.perf_counter() - start
-    scores = {s: segmentation_scores(confusions[s], classes) for s in settings}
-    miou = {s: scores[s]['mIoU'] for s in settings}
-    ranked = sorted(settings, key=lambda s: -miou[s])
-    crf_settings = ranked if args.crf_top < 0 else ranked[:args.crf_top]
+    survival = {s: survival_metrics(totals[s].survival, classes) for s in settings}
+    collapsed = {s: len(rejected_classes(survival[s])) for s in settings}
+    agreement = {s: crf_agreement(totals[s].agreement) for s in settings}
+    chosen = choose_setting(agreement, collapsed)
+    scores = ({s: segmentation_scores(totals[s].confusion, classes) for s in settings}
+              if gt_dir else {})
+    miou = {s: scores[s]['mIoU'] for s in scores}
+    ranked = sorted(settings, key=lambda s: -miou[s]) if miou else [chosen]
+    crf_settings = [] if not gt_dir else ranked if args.crf_top < 0 else ranked[:args.crf_top]
     crf_scores, crf_seconds = {}, 0.0
     if crf_settings:
         start = time.perf_counter()
-        crf_confusions = sweep(tasks(crf_settings), args.workers, 'RW + CRF')
+        crf_totals = sweep(tasks(crf_settings), args.workers, 'RW + CRF', len(classes) - 1)
         crf_seconds = time.perf_counter() - start
-        crf_scores = {s: segmentation_scores(crf_confusions[s], classes)
+        crf_scores = {s: segmentation_scores(crf_totals[s].confusion, classes)
                       for s in crf_settings}
     crf_miou = {s: crf_scores[s]['mIoU'] for s in crf_settings}
-    best = ranked[0]
+
+    def entry(setting: Setting) -> dict:
+        return _setting_dict(setting, False, mIoU=miou.get(setting),
+                             crf_agreement=agreement[setting],
+                             collapsed=survival[setting]['collapsed'],
+                             rejected=rejected_classes(survival[setting]),
+                             scores=scores.get(setting), survival=survival[setting])
+
     result = dict(
-        note=f'settings {TUNED_NOTE}',
-        num_images=len(img_ids), workers=args.workers,
-        grid=dict(alphas=args.alphas, bg_scores=args.bg_scores, betas=args.betas,
+        note=(f'"best": {TUNED_NOTE}; "chosen": without ground truth, the highest CRF '
+              'agreement among the settings that collapse fewest classes'),
+        num_images=len(img_ids), criterion_images=len(criterion_ids), workers=args.workers,
+        ground_truth=bool(gt_dir), cam_labels=ref_dir, core_score=core_score,
+        grid=dict(alphas=alphas, bg_scores=bg_scores, betas=args.betas,
                   iters=sorted(args.iters)),
         seconds=dict(grid=round(walk_seconds, 2),
                      per_setting=round(walk_seconds / len(settings), 3),
                      crf=round(crf_seconds, 2),
                      crf_per_setting=round(crf_seconds / max(len(crf_settings), 1), 3)),
-        best=dict(_setting_dict(best, miou[best], False), scores=scores[best]),
-        results=[_setting_dict(s, miou[s], False) for s in settings] +
-        [_setting_dict(s, crf_miou[s], True) for s in crf_settings])
+        chosen=entry(chosen),
+        results=[_setting_dict(s, False, mIoU=miou.get(s), crf_agreement=agreement[s],
+                               collapsed=survival[s]['collapsed'],
+                               rejected=rejected_classes(survival[s])) for s in settings] +
+        [_setting_dict(s, True, mIoU=crf_miou[s]) for s in crf_settings])
+    if miou:
+        result['best'] = entry(ranked[0])
+    if config is not None:
+        result['config'] = dict(entry(config[0]), path=args.config)
     if crf_settings:
         best_crf = max(crf_settings, key=crf_miou.get)
-        result['best_crf'] = dict(_setting_dict(best_crf, crf_miou[best_crf], True),
-                                  scores=crf_scores[best_crf])
+        result['best_crf'] = _setting_dict(best_crf, True, mIoU=crf_miou[best_crf],
+                                           scores=crf_scores[best_crf])
     save_json(result, out)
     picture = osp.splitext(out)[0] + '.png'
+    shown = miou if miou else agreement
     plot_random_walk_sweep(
-        miou, backgrounds, args.betas, sorted(args.iters), picture, crf_miou,
-        title=f'random-walk mIoU (%), {len(img_ids)} images, {TUNED_NOTE}: best '
-        f'{_setting_text(best)}')
-    for setting in ranked[:5]:
-        print(f'{_setting_text(setting)}: mIoU {miou[setting]:.2f}')
+        shown, backgrounds, args.betas, sorted(args.iters), picture, crf_miou,
+        agreement=agreement if miou else None, chosen=chosen,
+        title=(f'random-walk mIoU (%), {len(img_ids)} images, {TUNED_NOTE}: best '
+               f'{_setting_text(ranked[0])}; CRF agreement below, chosen without it: '
+               f'{_setting_text(chosen)}' if miou else
+               f'CRF agreement (%) of the random walk, {len(criterion_ids)} images (no '
+               f'ground truth): chosen {_setting_text(chosen)}'))
+    for setting in ranked[:5] if miou else []:
+        print(f'{_setting_text(setting)}: mIoU {miou[setting]:.2f}, CRF agreement '
+              f'{agreement[setting]:.2f}')
     for setting in sorted(crf_settings, key=lambda s: -crf_miou[s]):
         print(f'{_setting_text(setting)} + CRF: mIoU {crf_miou[setting]:.2f}')
     print(f'{len(settings)} settings on {len(img_ids)} images in {walk_seconds:.1f} s '
           f'({walk_seconds / len(settings):.2f} s per setting, {args.workers} workers)' +
           (f'; CRF on {len(crf_settings)} settings in {crf_seconds:.1f} s' if crf_settings
            else ''))
-    print(f'best setting ({TUNED_NOTE}): {_setting_text(best)}; '
-          f'results written to {out} and {picture}')
+    for label, setting in ((f'best setting ({TUNED_NOTE})', ranked[0] if miou else None),
+                           ('chosen without ground truth', chosen),
+                           ('the config\'s setting', config[0] if config else None)):
+        if setting is not None:
+            gt_text = f'mIoU {miou[setting]:.2f}, ' if miou else ''
+            print(f'{label}: {_setting_text(setting)} ({gt_text}CRF agreement '
+                  f'{agreement[setting]:.2f}, collapsed: '
+                  f'{", ".join(survival[setting]["collapsed"]) or "none"})')
+    print(f'results written to {out} and {picture}')
 
 
 if __name__ == '__main__':

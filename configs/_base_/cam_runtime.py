@@ -4,7 +4,10 @@
 # {work_dir}/cam_metrics.json. ResumeWritersHook removes the temporaries a
 # killed run left; with skip_written=True (the pipeline sets it) the loop
 # skips the images already written, and ScorePseudoLabelsHook then scores every
-# image from the files.
+# image from the files. With or without ground truth it writes the label
+# survival of the CAM labels, {work_dir}/cam_survival.json (per class: the share
+# of the images labelled with it whose label keeps it, pixels given to classes
+# an image is not labelled with; collapsed classes are logged as warnings).
 _base_ = ['./default_runtime.py']
 custom_hooks = [
     dict(type='ProgressBarHook'),
@@ -13,6 +16,7 @@ custom_hooks = [
     dict(
         type='ScorePseudoLabelsHook',
         metric_label_dir='cam_pseudo_labels',
-        metric_cam_dir='cams'),
+        metric_cam_dir='cams',
+        survival_files=dict(cam_pseudo_labels='cam_survival.json')),
     dict(type='SaveMetricsHook', filename='cam_metrics.json'),
 ]

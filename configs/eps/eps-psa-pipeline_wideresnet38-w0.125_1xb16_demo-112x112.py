@@ -5,7 +5,8 @@
 #   python tools/train.py configs/eps/eps-psa-pipeline_wideresnet38-w0.125_1xb16_demo-112x112.py
 _base_ = ['../_base_/pipelines/psa_demo.py']
 work_dir = 'work_dirs/eps_psa_demo'
-inputs = dict(cams='{eps}/cams', classifier='{eps.checkpoint}')
+inputs = dict(cams='{eps}/cams', cam_labels='{eps}/cam_pseudo_labels',
+              classifier='{eps.checkpoint}')
 stages = dict(
     eps=dict(
         config='eps_wideresnet38-w0.125_1xb16-40e_demo-112x112.py',

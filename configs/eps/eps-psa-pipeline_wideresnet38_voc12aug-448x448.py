@@ -10,7 +10,7 @@
 _base_ = ['../_base_/pipelines/psa_voc12aug.py']
 work_dir = 'work_dirs/eps_psa_voc12aug'
 eps_config = 'eps_wideresnet38_1xb8-20k_voc12aug-448x448.py'
-inputs = dict(cams='{eps_train_aug}/cams')
+inputs = dict(cams='{eps_train_aug}/cams', cam_labels='{eps_train_aug}/cam_pseudo_labels')
 stages = dict(
     eps=dict(config=eps_config, steps=['train', 'test']),
     eps_train_aug=dict(

@@ -34,11 +34,13 @@ _base_ = [
 ]
 # Inputs from the demo CAM stage (tools/run_demo.py writes it to
 # work_dirs/demo/cam; a pipeline sets them to its own stages): its checkpoint,
-# its CAMs and the affinity-label scores tools/make_affinity_labels.py writes
-# from them.
+# its CAMs, its CAM-only pseudo labels (what the label survival of the walk's
+# labels is measured against) and the affinity-label scores
+# tools/make_affinity_labels.py writes from the CAMs.
 cam_work_dir = 'work_dirs/demo/cam'
 cam_checkpoint = cam_work_dir + '/epoch_40.pth'
 cam_dir = cam_work_dir + '/cams'
+cam_label_dir = cam_work_dir + '/cam_pseudo_labels'
 # Affinity labels: confident foreground where the CRF of the scores with the
 # background (1 - M) ** low_alpha says a class, confident background where
 # even (1 - M) ** high_alpha wins (configs/psa/README.md, "Demo defaults").
@@ -56,7 +58,8 @@ affinity_label_cfg = dict(low_alpha=1, high_alpha=16)
 affinity_dir = cam_work_dir + '/affinity_scores_alpha1-16'
 train_dataloader = dict(
     dataset=dict(data_prefix=dict(cam_path=cam_dir, affinity_path=affinity_dir)))
-test_dataloader = dict(dataset=dict(data_prefix=dict(cam_path=cam_dir)))
+test_dataloader = dict(
+    dataset=dict(data_prefix=dict(cam_path=cam_dir, cam_label_path=cam_label_dir)))
 model = dict(
     backbone=dict(
         widen_factor=0.125,
@@ -66,7 +69,14 @@ model = dict(
     # crf_workers=0: the demo's CRF runs in the test loop, so a killed run has
     # written both label files of exactly the images it finished (its resume
     # test counts them); the default (None) runs it in a pool on every core
-    test_cfg=dict(bg_score=0.6, beta=16, num_iters=16, crf=True, crf_workers=0))
+    # core_score 0.9: every labelled class keeps the core of its CAM (where its
+    # CAM is the highest and at least 0.9), so the walk cannot erase it
+    test_cfg=dict(bg_score=0.6, beta=16, num_iters=16, crf=True, crf_workers=0,
+                  core_score=0.9))
+# True: ChooseWalkSettingHook replaces bg_score, beta and num_iters by the
+# setting it chooses without ground truth before the walk (rw_choice.json);
+# in the demo pipeline: --cfg-options rw.choose_walk_setting=True
+choose_walk_setting = False
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=0.9))
 param_scheduler = dict(type='PolyLR')
 default_hooks = dict(checkpoint=dict(interval=8))
@@ -83,11 +93,18 @@ custom_hooks = [
         affinity_dir='affinity_pictures'),
     # rw_affinities/{id}.npz, for tools/sweep_random_walk.py
     dict(type='SaveWalkAffinityHook'),
+    # scores against the ground truth and, with or without it, label survival
+    # against the CAM labels (cam_label_path; collapses are logged warnings)
     dict(
         type='ScorePseudoLabelsHook',
         metrics_files=dict(
             rw_pseudo_labels='rw_metrics.json',
-            rw_crf_pseudo_labels='rw_crf_metrics.json')),
+            rw_crf_pseudo_labels='rw_crf_metrics.json'),
+        survival_files=dict(
+            rw_pseudo_labels='rw_survival.json',
+            rw_crf_pseudo_labels='rw_crf_survival.json')),
+    dict(type='ChooseWalkSettingHook', bg_scores=(0.4, 0.5, 0.6, 0.7), betas=(8, 16),
+         iters=(8, 16, 32, 64), num_images=60),
     # the random walk: the test loop, once AffinityNet is trained
     dict(type='RunTestAfterTrainHook'),
 ]

@@ -11,13 +11,16 @@ _base_ = [
     '../_base_/schedules/affinity_sgd_poly_8e.py'
 ]
 # Inputs from the CAM stage, relative to the current directory (a pipeline
-# sets them to its own stages): the CAMs of train_aug and the affinity-label
-# scores that tools/make_affinity_labels.py writes from them with these alphas
-# (official 4 / 32; the paper's 24 is an option: write it to another folder,
-# e.g. affinity_scores_alpha4-24).
-cam_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/cams'
+# sets them to its own stages): the CAMs of train_aug, their CAM-only pseudo
+# labels (what the label survival of the walk's labels is measured against)
+# and the affinity-label scores that tools/make_affinity_labels.py writes from
+# the CAMs with these alphas (official 4 / 32; the paper's 24 is an option:
+# write it to another folder, e.g. affinity_scores_alpha4-24).
+cam_work_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448'
+cam_dir = cam_work_dir + '/cams'
+cam_label_dir = cam_work_dir + '/cam_pseudo_labels'
 affinity_label_cfg = dict(low_alpha=4, high_alpha=32)
-affinity_dir = 'work_dirs/cam_wideresnet38_4xb4-15e_voc12aug-448x448/affinity_scores_alpha4-32'
+affinity_dir = cam_work_dir + '/affinity_scores_alpha4-32'
 # the recipe's batch over all processes (see the CAM config)
 total_batch_size = 8
 auto_scale_lr = dict(enable=False, base_batch_size=8)
@@ -25,7 +28,8 @@ auto_scale_lr = dict(enable=False, base_batch_size=8)
 train_dataloader = dict(
     drop_last=True,
     dataset=dict(data_prefix=dict(cam_path=cam_dir, affinity_path=affinity_dir)))
-test_dataloader = dict(dataset=dict(data_prefix=dict(cam_path=cam_dir)))
+test_dataloader = dict(
+    dataset=dict(data_prefix=dict(cam_path=cam_dir, cam_label_path=cam_label_dir)))
 custom_hooks = [
     dict(type='ProgressBarHook'),
     dict(type='ResumeWritersHook', skip_written=True),
@@ -34,6 +38,7 @@ custom_hooks = [
         label_dirs=dict(pred_sem_seg='rw_pseudo_labels')),
     dict(
         type='ScorePseudoLabelsHook',
-        metrics_files=dict(rw_pseudo_labels='rw_metrics.json')),
+        metrics_files=dict(rw_pseudo_labels='rw_metrics.json'),
+        survival_files=dict(rw_pseudo_labels='rw_survival.json')),
     dict(type='RunTestAfterTrainHook'),
 ]

@@ -10,7 +10,8 @@
 # '{cam.checkpoint}' its latest checkpoint (see mmwsss/apis/pipeline.py).
 _base_ = ['../_base_/pipelines/psa_demo.py']
 work_dir = 'work_dirs/demo'  # where the stage configs alone also look
-inputs = dict(cams='{cam}/cams', classifier='{cam.checkpoint}')
+inputs = dict(cams='{cam}/cams', cam_labels='{cam}/cam_pseudo_labels',
+              classifier='{cam.checkpoint}')
 stages = dict(
     cam=dict(
         config='../cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py',

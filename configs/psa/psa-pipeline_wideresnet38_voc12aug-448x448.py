@@ -15,7 +15,7 @@
 _base_ = ['../_base_/pipelines/psa_voc12aug.py']
 work_dir = 'work_dirs/psa_voc12aug'
 cam_config = '../cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py'
-inputs = dict(cams='{cam_train_aug}/cams')
+inputs = dict(cams='{cam_train_aug}/cams', cam_labels='{cam_train_aug}/cam_pseudo_labels')
 stages = dict(
     cam=dict(config=cam_config, steps=['train', 'test']),
     cam_train_aug=dict(

@@ -21,7 +21,7 @@ VOC_METAINFO = dict(
 PER_IMAGE_FILES = dict(saliency_path='.png', cam_path='.npz', affinity_path='.npz')
 """Optional per-image files: ``data_prefix`` key -> default file suffix."""
 
-STAGE_OUTPUT_KEYS = ('cam_path', 'affinity_path')
+STAGE_OUTPUT_KEYS = ('cam_path', 'affinity_path', 'cam_label_path')
 """``data_prefix`` keys of folders written by earlier stages (under work dirs):
 relative to the current directory, like ``work_dir``, never to ``data_root``."""
 
@@ -115,11 +115,13 @@ class WSSSDataset(BaseSegDataset):
             without it, ``data_prefix['seg_map_path']``.
         data_prefix: Folders of images (``img_path``), masks (``seg_map_path``),
             the masks labels are derived from (``img_label_path``) and the
-            per-image files (``saliency_path``, ``cam_path``, ``affinity_path``).
-            Relative folders are under ``data_root``, except the outputs of
-            earlier stages (``cam_path``, ``affinity_path``, see
-            ``STAGE_OUTPUT_KEYS``), which are relative to the current
-            directory as work dirs are.
+            per-image files (``saliency_path``, ``cam_path``, ``affinity_path``),
+            and the CAM-only pseudo labels ``ScorePseudoLabelsHook`` measures
+            label survival against (``cam_label_path``, read by the hook
+            only). Relative folders are under ``data_root``, except the
+            outputs of earlier stages (``cam_path``, ``affinity_path``,
+            ``cam_label_path``, see ``STAGE_OUTPUT_KEYS``), which are
+            relative to the current directory as work dirs are.
         file_suffixes: Suffixes of the per-image files, overriding
             ``PER_IMAGE_FILES``.
         check_files: Check at construction that every referenced file exists.

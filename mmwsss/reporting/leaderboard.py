@@ -5,14 +5,24 @@ from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 from mmwsss.utils import atomic_path, read_json_object
-from .per_class_table import BEST_PREFIX, per_class_scores
+from .per_class_table import BEST_PREFIX, per_class_scores, per_class_survival
 from .published_results import PUBLISHED_RESULTS, STAGES, Result
 
 MISSING = 'missing'
 """mIoU cell of an expected result file that is not in the work dir."""
 
+NO_GROUND_TRUTH = 'no ground truth'
+"""mIoU cell of a result whose stage wrote label survival but no metrics."""
+
 COLUMNS = ('stage', 'result', 'mIoU', 'split', 'settings', 'CRF', 'pretraining',
            'source')
+
+SURVIVAL_COLUMNS = ('min kept (%)', 'collapsed')
+"""Columns after ``mIoU`` when a result of the work dir has label survival: the
+smallest per-class kept share (and its class), the collapsed classes."""
+
+NOT_APPLICABLE = '-'
+"""Cell of a value a result does not have."""
 
 Row = Tuple[str, ...]
 Pretraining = Union[str, Mapping[str, str]]
@@ -40,6 +50,9 @@ class StageResultFile:
         prefix: Key prefix of the per-class values of this result in the
             JSON (``{prefix}IoU.{class}``; ``'best/'``: the CAM scores at the
             best background threshold).
+        survival: Label-survival JSON of the result's pseudo labels relative
+            to the work dir (``ScorePseudoLabelsHook``'s ``survival_files``;
+            ``''``: none, as for labels that are not written).
     """
 
     stage: str
@@ -51,21 +64,25 @@ class StageResultFile:
     split: str
     required: bool = False
     prefix: str = ''
+    survival: str = ''
 
 
 STAGE_RESULT_FILES: Tuple[StageResultFile, ...] = (
     StageResultFile('cam', 'cam/cam_metrics.json', ('mIoU', ), 'ours: CAM',
-                    "bg score of the config's test_cfg", 'no', 'train', True),
+                    "bg score of the config's test_cfg", 'no', 'train', True,
+                    survival='cam/cam_survival.json'),
     StageResultFile('cam', 'cam/cam_metrics.json', ('best_mIoU', ), 'ours: CAM',
                     'bg score {best_bg_threshold:.2f} (tuned on the ground truth)', 'no',
                     'train', True, prefix=BEST_PREFIX),
     StageResultFile('pseudo', 'rw/rw_metrics.json', ('mIoU', ), 'ours: random walk',
-                    'random walk of the affinity config', 'no', 'train', True),
+                    'random walk of the affinity config', 'no', 'train', True,
+                    survival='rw/rw_survival.json'),
     StageResultFile('pseudo', 'rw/rw_crf_metrics.json', ('mIoU', ),
                     'ours: random walk + dCRF', 'random walk of the affinity config',
-                    'yes', 'train'),
+                    'yes', 'train', survival='rw/rw_crf_survival.json'),
     StageResultFile('pseudo', 'eps/cam_metrics.json', ('mIoU', ), 'ours: EPS',
-                    "saliency, bg score of the config's test_cfg", 'no', 'train'),
+                    "saliency, bg score of the config's test_cfg", 'no', 'train',
+                    survival='eps/cam_survival.json'),
     StageResultFile('seg', 'seg/seg_metrics.json', ('mIoU', ), 'ours: segmentation',
                     'trained on the pseudo labels, single scale', 'no', 'val', True),
     StageResultFile('seg', 'seg/seg_metrics_tta.json', ('mIoU', ), 'ours: segmentation',
@@ -130,6 +147,81 @@ def _settings(spec: StageResultFile, metrics: dict, path: str) -> str:
                          f'has the wrong type ({error})') from error
 
 
+def _unknown_settings(spec: StageResultFile) -> str:
+    """The settings text of a result without its metrics (``?`` for each field)."""
+    return re.sub(r'\{[^}]*\}', '?', spec.settings)
+
+
+def _survival(work_dir: str, spec: StageResultFile) -> Optional[dict]:
+    """The label survival of a result (None: it has no survival file)."""
+    path = osp.join(work_dir, spec.survival)
+    if not spec.survival or not osp.isfile(path):
+        return None
+    return read_json_object(path, 'label-survival file')
+
+
+def _wrote_survival(work_dir: str, spec: StageResultFile,
+                    files: Sequence[StageResultFile]) -> bool:
+    """Whether the stage folder of a result holds a label-survival file: the
+    stage ran (its hook writes survival before it scores against any ground
+    truth)."""
+    folder = _stage_folder(spec.path)
+    return any(other.survival and _stage_folder(other.path) == folder
+               and osp.isfile(osp.join(work_dir, other.survival)) for other in files)
+
+
+def survival_cells(survival: Optional[Mapping[str, object]]) -> Tuple[str, str]:
+    """The :data:`SURVIVAL_COLUMNS` cells of a result.
+
+    Args:
+        survival: Its label-survival metrics, or None.
+
+    Returns:
+        ``min kept (%)``: the smallest kept share in percent and its class
+        (first in class order on a tie), e.g. ``'38.5 (checker)'``;
+        ``collapsed``: the collapsed classes, comma-separated, or ``'none'``;
+        :data:`NOT_APPLICABLE` for both without survival.
+    """
+    if survival is None:
+        return NOT_APPLICABLE, NOT_APPLICABLE
+    kept = {name: value for name, (value, _) in per_class_survival(survival).items()
+            if value is not None}
+    lowest = min(kept, key=kept.get) if kept else None
+    min_kept = (f'{100 * kept[lowest]:.1f} ({lowest})' if lowest is not None
+                else NOT_APPLICABLE)
+    return min_kept, ', '.join(survival.get('collapsed') or []) or 'none'
+
+
+def _our_results(work_dir: str, dataset: str, pretraining: Pretraining,
+                 files: Sequence[StageResultFile],
+                 folders: Optional[Sequence[str]]) -> List[Tuple[Row, Optional[dict]]]:
+    """The rows of :func:`our_rows`, each with its label survival (or None)."""
+    results = []
+    for spec in _stage_files(work_dir, files, folders):
+        path = osp.join(work_dir, spec.path)
+        survival = _survival(work_dir, spec)
+        if not osp.isfile(path):
+            if spec.required or survival is not None:
+                unscored = (NO_GROUND_TRUTH if _wrote_survival(work_dir, spec, files)
+                            else MISSING)
+                results.append(((STAGES[spec.stage], spec.method, unscored,
+                                 f'{dataset} {spec.split}', _unknown_settings(spec),
+                                 spec.crf, _pretraining_of(pretraining, spec.stage),
+                                 spec.path), survival))
+            continue
+        metrics = read_json_object(path, 'metrics file')
+        value = _lookup(metrics, spec.key)
+        if value is None:
+            if not spec.required:
+                continue
+            raise KeyError(f'{path} has no {"/".join(spec.key)!r} '
+                           f'(keys: {sorted(metrics)})')
+        results.append(((STAGES[spec.stage], spec.method,
+                         f'{_number(value, path, spec.key):.2f}', f'{dataset} {spec.split}', _settings(spec, metrics, path), spec.crf,
+                         _pretraining_of(pretraining, spec.stage), spec.path), survival))
+    return results
+
+
 def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
              files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
              folders: Optional[Sequence[str]] = None) -> List[Row]:
@@ -148,36 +240,17 @@ def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
 
     Returns:
         One row per number found, and per required file missing from one of
-        ``folders`` (with :data:`MISSING` as mIoU and ``?`` for the settings
-        read from the file), in ``files`` order; optional numbers not found
-        are left out.
+        ``folders`` or file missing beside its label-survival file (with
+        :data:`MISSING` as mIoU, or :data:`NO_GROUND_TRUTH` when the stage
+        folder holds a label-survival file, and ``?`` for the settings read
+        from the file), in ``files`` order; optional numbers not found are
+        left out.
 
     Raises:
         ValueError: a file exists but is not a JSON object.
         KeyError: a JSON file lacks a required number or a key of its settings.
     """
-    rows = []
-    for spec in _stage_files(work_dir, files, folders):
-        path = osp.join(work_dir, spec.path)
-        if not osp.isfile(path):
-            if spec.required:
-                settings = re.sub(r'\{[^}]*\}', '?', spec.settings)
-                rows.append((STAGES[spec.stage], spec.method, MISSING,
-                             f'{dataset} {spec.split}', settings, spec.crf,
-                             _pretraining_of(pretraining, spec.stage), spec.path))
-            continue
-        metrics = read_json_object(path, 'metrics file')
-        value = _lookup(metrics, spec.key)
-        if value is None:
-            if not spec.required:
-                continue
-            raise KeyError(f'{path} has no {"/".join(spec.key)!r} '
-                           f'(keys: {sorted(metrics)})')
-        rows.append((STAGES[spec.stage], spec.method,
-                     f'{_number(value, path, spec.key):.2f}',
-                     f'{dataset} {spec.split}', _settings(spec, metrics, path), spec.crf,
-                     _pretraining_of(pretraining, spec.stage), spec.path))
-    return rows
+    return [row for row, _ in _our_results(work_dir, dataset, pretraining, files, folders)]
 
 
 def published_row(result: Result) -> Row:
@@ -194,6 +267,10 @@ def leaderboard_table(work_dir: str,
                       folders: Optional[Sequence[str]] = None) -> str:
     """Markdown table: per stage, our numbers first, then the published ones.
 
+    When one of our results has label survival (``survival`` of its
+    :class:`StageResultFile`), the :data:`SURVIVAL_COLUMNS` follow ``mIoU``
+    (see :func:`survival_cells`; :data:`NOT_APPLICABLE` for the others).
+
     Args:
         work_dir: Work dir with the stage results.
         dataset: Dataset name for our split column.
@@ -206,12 +283,19 @@ def leaderboard_table(work_dir: str,
     Returns:
         The table, one line per row, ending with a newline.
     """
-    ours = our_rows(work_dir, dataset, pretraining, files, folders)
+    ours = _our_results(work_dir, dataset, pretraining, files, folders)
+    with_survival = any(survival is not None for _, survival in ours)
+
+    def cells(row: Row, survival: Optional[dict]) -> Row:
+        return row[:3] + survival_cells(survival) + row[3:] if with_survival else row
+
     rows = []
     for title in STAGES.values():
-        rows += [row for row in ours if row[0] == title]
-        rows += [published_row(r) for r in published if STAGES[r.stage] == title]
-    lines = ['| ' + ' | '.join(COLUMNS) + ' |', '|' + ' --- |' * len(COLUMNS)]
+        rows += [cells(row, survival) for row, survival in ours if row[0] == title]
+        rows += [cells(published_row(r), None) for r in published
+                 if STAGES[r.stage] == title]
+    columns = COLUMNS[:3] + SURVIVAL_COLUMNS + COLUMNS[3:] if with_survival else COLUMNS
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + ' --- |' * len(columns)]
     lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return '\n'.join(lines) + '\n'
 
@@ -270,6 +354,68 @@ def per_class_iou_table(work_dir: str,
     return '\n'.join(lines) + '\n'
 
 
+def per_class_survival_table(work_dir: str,
+                             files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
+                             folders: Optional[Sequence[str]] = None) -> str:
+    """Markdown table of the per-class label survival of our pseudo labels.
+
+    One column per result of ``files`` whose label-survival file is in the
+    work dir (in ``files`` order), headed by the result, its settings, its
+    CRF and the survival file.
+
+    Args:
+        work_dir: Work dir with the stage results.
+        files: Expected result files of the work dir.
+        folders: Stage folders the work dir is meant to have (see
+            :func:`our_rows`; default: those present).
+
+    Returns:
+        Rows ``| {class} | {kept %} / {area ratio} | ... |`` (kept with one
+        decimal, the ratio with two, ``-`` for an unknown value or a class a
+        result lacks) in the order the classes first appear, then
+        ``| unlabelled pixels (%) | ... |`` and ``| collapsed | ... |``;
+        ``''`` when no result has label survival.
+
+    Raises:
+        ValueError: a file exists but is not a JSON object.
+        KeyError: a survival file has a class's kept share but not its area
+            ratio, or a metrics file lacks a key of its settings.
+    """
+    headers, columns, unlabelled, collapsed = [], [], [], []
+    for spec in _stage_files(work_dir, files, folders):
+        survival = _survival(work_dir, spec)
+        if survival is None:
+            continue
+        try:
+            columns.append(per_class_survival(survival))
+        except KeyError as error:
+            raise KeyError(f'{osp.join(work_dir, spec.survival)}: {error.args[0]}') from error
+        path = osp.join(work_dir, spec.path)
+        settings = (_settings(spec, read_json_object(path, 'metrics file'), path)
+                    if osp.isfile(path) else _unknown_settings(spec))
+        headers.append(f'{spec.method}; {settings}; CRF {spec.crf}; {spec.survival}')
+        fraction = survival.get('unlabelled_fraction')
+        unlabelled.append(NOT_APPLICABLE if fraction is None else f'{100 * fraction:.2f}')
+        collapsed.append(', '.join(survival.get('collapsed') or []) or 'none')
+    if not columns:
+        return ''
+
+    def cell(values: Optional[Tuple[Optional[float], Optional[float]]]) -> str:
+        if values is None:
+            return NOT_APPLICABLE
+        kept, ratio = values
+        return (f'{NOT_APPLICABLE if kept is None else f"{100 * kept:.1f}"} / '
+                f'{NOT_APPLICABLE if ratio is None else f"{ratio:.2f}"}')
+
+    classes = list(dict.fromkeys(name for column in columns for name in column))
+    lines = ['| class | ' + ' | '.join(headers) + ' |', '|' + ' --- |' * (len(columns) + 1)]
+    lines += [f'| {name} | ' + ' | '.join(cell(column.get(name)) for column in columns) + ' |'
+              for name in classes]
+    lines.append('| unlabelled pixels (%) | ' + ' | '.join(unlabelled) + ' |')
+    lines.append('| collapsed | ' + ' | '.join(collapsed) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 def write_leaderboard(work_dir: str,
                       dataset: str = 'VOC12',
                       pretraining: Pretraining = 'ImageNet',
@@ -278,7 +424,8 @@ def write_leaderboard(work_dir: str,
     """Write the titled tables of a work dir as Markdown (atomically).
 
     The table of :func:`leaderboard_table`, then (when a result has
-    per-class values) the one of :func:`per_class_iou_table`.
+    per-class values) the one of :func:`per_class_iou_table` and (when a
+    result has label survival) the one of :func:`per_class_survival_table`.
 
     Args:
         work_dir: Work dir with the stage results.
@@ -303,6 +450,14 @@ def write_leaderboard(work_dir: str,
     per_class = per_class_iou_table(work_dir, folders=folders)
     if per_class:
         text += '\n## Per-class IoU of our results (%)\n\n' + per_class
+    survival = per_class_survival_table(work_dir, folders=folders)
+    if survival:
+        text += ('\n## Label survival of our pseudo labels (from the image-level labels)\n\n'
+                 'Per class: kept, the % of the images labelled with the class whose pseudo '
+                 'label keeps it, / area ratio, the mean of its pseudo-label area over its '
+                 'CAM-label area (- without CAM labels to compare with). A class collapses '
+                 'when kept is under min_kept or the area ratio under min_area_ratio of the '
+                 'survival file (defaults 50 %, 0.25).\n\n' + survival)
     out = out or osp.join(work_dir, 'leaderboard.md')
     with atomic_path(out) as tmp:
         tmp.write_text(text)

@@ -8,7 +8,7 @@ same keys may come again under a prefix (``best/IoU.{class}`` ...: the CAM
 scores at the best background threshold of the sweep).
 """
 import os.path as osp
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
 
 from mmwsss.utils import atomic_path
 
@@ -59,6 +59,34 @@ def per_class_scores(metrics: Mapping[str, object],
                 raise ValueError(f'metrics key {full_key!r} must be a number, got '
                                  f'{metrics[full_key]!r}') from error
     return scores
+
+
+def per_class_survival(metrics: Mapping[str, object]
+                       ) -> Dict[str, Tuple[Optional[float], Optional[float]]]:
+    """Kept share and area ratio per class of label-survival metrics.
+
+    Args:
+        metrics: The flat metrics of
+            :func:`~mmwsss.evaluation.label_survival.survival_metrics`
+            (``kept.{class}``, ``area_ratio.{class}``; None where unknown).
+
+    Returns:
+        ``{class: (kept, area_ratio)}`` in key order, kept in 0..1.
+
+    Raises:
+        KeyError: a class has a kept share but no area ratio.
+    """
+    survival = {}
+    for key, kept in metrics.items():
+        if not key.startswith('kept.'):
+            continue
+        name = key[len('kept.'):]
+        if f'area_ratio.{name}' not in metrics:
+            raise KeyError(f"survival metrics have {key!r} but no 'area_ratio.{name}'")
+        ratio = metrics[f'area_ratio.{name}']
+        survival[name] = (None if kept is None else float(kept),
+                          None if ratio is None else float(ratio))
+    return survival
 
 
 def per_class_markdown(metrics: Mapping[str, object], prefix: str = '') -> str:

@@ -17,23 +17,32 @@ def plot_random_walk_sweep(miou: Mapping[Setting, float],
                            iters: Sequence[int],
                            path: Union[str, os.PathLike],
                            crf_miou: Optional[Mapping[Setting, float]] = None,
-                           title: str = '') -> None:
+                           title: str = '',
+                           agreement: Optional[Mapping[Setting, float]] = None,
+                           chosen: Optional[Setting] = None) -> None:
     """Atomically write a PNG: one heat map (background x t) of the mIoU per beta.
 
-    Each cell shows the mIoU (%) and, where the CRF was scored, the RW + CRF
-    mIoU below it; the best setting without the CRF is framed in red, the
-    best with the CRF in blue.
+    Each cell shows the mIoU (%), the CRF agreement (the ground-truth-free
+    criterion, see :mod:`~mmwsss.evaluation.label_criterion`) and, where the
+    CRF was scored, the RW + CRF mIoU below it; the best setting without the
+    CRF is framed in red, the best with the CRF in blue, the setting chosen
+    without ground truth in orange. Without ground truth, pass the CRF
+    agreement as ``miou`` (the colours then show it) and no ``agreement``.
 
     Args:
-        miou: ``(background, beta, t)`` -> mIoU without the CRF, for the whole grid.
+        miou: ``(background, beta, t)`` -> mIoU without the CRF (or the value
+            shown), for the whole grid.
         backgrounds: Walked (alpha) and constant backgrounds (rows).
         betas: Affinity exponents (one panel each).
         iters: Numbers of steps (columns).
         path: Destination ``.png``.
         crf_miou: ``(background, beta, t)`` -> mIoU with the CRF, for some settings.
         title: Figure title.
+        agreement: ``(background, beta, t)`` -> CRF agreement, for the whole grid.
+        chosen: The setting chosen without ground truth.
     """
     crf_miou = dict(crf_miou or {})
+    agreement = dict(agreement or {})
     values = np.array([[[miou[(background, beta, t)] for t in iters] for background in backgrounds]
                        for beta in betas])
     best = max(miou, key=miou.get)
@@ -41,7 +50,7 @@ def plot_random_walk_sweep(miou: Mapping[Setting, float],
     # rows are labelled on the first panel only; the layout makes room for
     # the labels and the title
     figure = Figure(figsize=(2.4 + 0.9 * len(iters) * len(betas),
-                             1.6 + 0.55 * len(backgrounds)), layout='constrained')
+                             1.6 + (0.75 if agreement else 0.55) * len(backgrounds)), layout='constrained')
     axes_list = np.atleast_1d(figure.subplots(1, len(betas), squeeze=False)[0])
     for panel, (axes, beta) in enumerate(zip(axes_list, betas)):
         image = axes.imshow(values[panel], vmin=values.min(), vmax=values.max(),
@@ -50,11 +59,14 @@ def plot_random_walk_sweep(miou: Mapping[Setting, float],
             for col, num_iters in enumerate(iters):
                 setting = (background, beta, num_iters)
                 text = f'{miou[setting]:.1f}'
+                if setting in agreement:
+                    text += f'\nagr {agreement[setting]:.1f}'
                 if setting in crf_miou:
                     text += f'\n+CRF {crf_miou[setting]:.1f}'
                 axes.text(col, row, text, ha='center', va='center', fontsize=7,
                           color='white' if values[panel, row, col] < values.mean() else 'black')
-                for marked, colour in ((best, 'red'), (best_crf, 'blue')):
+                for marked, colour in ((best, 'red'), (best_crf, 'blue'),
+                                       (chosen, 'orange')):
                     if setting == marked:
                         axes.add_patch(Rectangle((col - 0.47, row - 0.47), 0.94, 0.94,
                                                  fill=False, edgecolor=colour, linewidth=2.5))

@@ -234,8 +234,17 @@ def test_pipeline_writes_every_stage_and_a_summary(one_process_run: Path) -> Non
     assert mious == pytest.approx({'cam_metrics.json': 9.34, 'rw_metrics.json': 14.56,
                                    'rw_crf_metrics.json': 22.17,
                                    'seg_metrics.json': 1.15}, abs=0.5)
-    assert '## Per-class IoU of our results (%)' in (
-        one_process_run / 'leaderboard.md').read_text()
+    leaderboard = (one_process_run / 'leaderboard.md').read_text()
+    assert '## Per-class IoU of our results (%)' in leaderboard
+    # label survival of every pseudo-label folder, the walk's against the CAM labels
+    assert rw['cfg_options']['test_dataloader.dataset.data_prefix.cam_label_path'] == str(
+        one_process_run / 'cam' / 'cam_pseudo_labels')
+    for path in ('cam/cam_survival.json', 'rw/rw_survival.json', 'rw/rw_crf_survival.json'):
+        survival = json.loads((one_process_run / path).read_text())
+        assert survival['num_images'] == 24, path
+        assert (survival['reference_dir'] is None) == path.startswith('cam/'), path
+    assert '| mIoU | min kept (%) | collapsed |' in leaderboard
+    assert '## Label survival of our pseudo labels' in leaderboard
 
 
 def test_every_json_file_is_strict_json(one_process_run: Path) -> None:

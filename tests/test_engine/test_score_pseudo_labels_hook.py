@@ -1,4 +1,5 @@
-"""Tests of ScorePseudoLabelsHook: label folders to JSON; the metric after a resume."""
+"""Tests of ScorePseudoLabelsHook: label folders to JSON; the metric after a resume;
+label survival without ground truth."""
 import json
 from pathlib import Path
 from typing import Tuple
@@ -12,6 +13,7 @@ from mmseg.structures import SegDataSample
 from mmwsss.engine import (ResumeWritersHook, SaveCAMHook, SavePseudoLabelHook,
                            ScorePseudoLabelsHook)
 from mmwsss.evaluation.folder_evaluation import evaluate_label_folder
+from mmwsss.evaluation.label_survival import label_folder_survival
 from mmwsss.evaluation.metrics.pseudo_label_metric import PseudoLabelMetric
 from mmwsss.reporting.per_class_table import per_class_document
 from mmwsss.utils import read_label_png, save_label_png
@@ -91,7 +93,8 @@ def test_metric_after_a_resumed_loop_equals_a_full_run(tmp_path: Path,
     def run(work_dir: Path) -> Tuple[dict, int]:
         hooks = [ResumeWritersHook(skip_written=True), SaveCAMHook(),
                  ScorePseudoLabelsHook(metric_label_dir='cam_pseudo_labels',
-                                       metric_cam_dir='cams')]
+                                       metric_cam_dir='cams',
+                                       survival_files=dict(cam_pseudo_labels='survival.json'))]
         runner = demo_runner(work_dir, demo_root, hooks)
         dataset = runner.test_loop.dataloader.dataset
         metric = PseudoLabelMetric(bg_thresholds=[0.2, 0.5, 0.8])
@@ -116,8 +119,75 @@ def test_metric_after_a_resumed_loop_equals_a_full_run(tmp_path: Path,
     assert (num_full, num_resumed) == (24, 15)
     assert len(full) > 40 and 'sweep/mIoU@0.50' in full and 'best/mIoU' in full
     assert resumed == full
+    # the label survival of all images, also after the resumed loop (its dataset
+    # holds only the images left)
+    survival = json.loads((tmp_path / 'full' / 'survival.json').read_text())
+    assert survival['num_images'] == 24
+    assert json.loads((resumed_dir / 'survival.json').read_text()) == survival
 
 
 def test_cam_dir_needs_label_dir() -> None:
     with pytest.raises(ValueError, match='metric_cam_dir needs metric_label_dir'):
         ScorePseudoLabelsHook(metric_cam_dir='cams')
+
+
+def _survival_runner(tmp_path: Path, demo_root: Path, hook: ScorePseudoLabelsHook):
+    """A finished walk without ground truth: its labels are the masks with class 1
+    erased; the CAM labels (``cam_label_path``) are the masks."""
+    runner = demo_runner(tmp_path / 'rw', demo_root, [hook])
+    dataset = runner.test_loop.dataloader.dataset
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        mask = read_label_png(info['seg_map_path'])
+        save_label_png(mask, tmp_path / 'cam_labels' / f'{info["img_id"]}.png')
+        save_label_png(np.where(mask == 1, 0, mask).astype(np.uint8),
+                       tmp_path / 'rw' / 'rw_pseudo_labels' / f'{info["img_id"]}.png')
+    del dataset.data_prefix['seg_map_path']
+    dataset.data_prefix['cam_label_path'] = str(tmp_path / 'cam_labels')
+    return runner, dataset
+
+
+def test_label_survival_without_ground_truth(tmp_path: Path, demo_root: Path) -> None:
+    hook = ScorePseudoLabelsHook(metrics_files=dict(rw_pseudo_labels='rw_metrics.json'),
+                                 survival_files=dict(rw_pseudo_labels='rw_survival.json'))
+    runner, dataset = _survival_runner(tmp_path, demo_root, hook)
+    hook.after_test_epoch(runner, metrics={})
+    survival = json.loads((tmp_path / 'rw' / 'rw_survival.json').read_text())
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    classes = dataset.metainfo['classes']
+    assert survival == label_folder_survival(
+        str(tmp_path / 'rw' / 'rw_pseudo_labels'), [info['img_id'] for info in infos],
+        {info['img_id']: info['img_labels'] for info in infos}, classes,
+        str(tmp_path / 'cam_labels'))
+    erased, images = classes[1], int(sum(info['img_labels'][0] for info in infos))
+    assert survival['collapsed'] == [erased] and survival['num_images'] == 24
+    assert survival[f'kept.{erased}'] == survival[f'area_ratio.{erased}'] == 0.0
+    assert all(survival[f'area_ratio.{name}'] == 1.0 for name in classes[2:]
+               if survival[f'labelled_images.{name}'])
+    assert not (tmp_path / 'rw' / 'rw_metrics.json').exists()  # no ground truth
+    warnings = [call.args[0] for call in runner.logger.warning.call_args_list]
+    assert warnings == [f"rw/rw_pseudo_labels: class '{erased}' collapses: kept in 0% of "
+                        f'its {images} images, area 0.00 of its CAM labels']
+
+
+def test_label_survival_without_the_cam_labels(tmp_path: Path, demo_root: Path) -> None:
+    hook = ScorePseudoLabelsHook(survival_files=dict(rw_pseudo_labels='rw_survival.json'),
+                                 survival_cfg=dict(min_kept=0.0))
+    runner, _ = _survival_runner(tmp_path, demo_root, hook)
+    first = sorted((tmp_path / 'cam_labels').iterdir())[0]
+    first.unlink()
+    hook.after_test_epoch(runner, metrics={})
+    survival = json.loads((tmp_path / 'rw' / 'rw_survival.json').read_text())
+    assert survival['reference_dir'] is None and survival['collapsed'] == []
+    assert all(value is None for key, value in survival.items()
+               if key.startswith('area_ratio.'))
+    assert survival['min_kept'] == 0.0
+    warnings = [call.args[0] for call in runner.logger.warning.call_args_list]
+    assert warnings == [f'cam_label_path {tmp_path / "cam_labels"} lacks 1 of the 24 images '
+                        f'(e.g. {first.name}): label survival without the CAM labels '
+                        '(image-fraction rule only)']
+
+
+def test_survival_settings_are_checked() -> None:
+    with pytest.raises(KeyError, match=r'ScorePseudoLabelsHook survival_cfg: unknown settings'):
+        ScorePseudoLabelsHook(survival_cfg=dict(min_keep=0.5))

@@ -244,6 +244,8 @@ def test_tensor_mode_returns_features() -> None:
     ('num_iters', 16.0, r'an integer in \[0, inf\), got 16\.0'),
     ('beta', float('nan'), r'a number in \(0, inf\), got nan'),
     ('crf', 'yes', 'True or False'), ('crf_workers', -2, r'an integer in \[0, inf\)'),
+    ('core_score', 0, r'a number in \(0, 1\] or None'),
+    ('core_score', 1.5, r'a number in \(0, 1\] or None'),
 ])
 def test_test_cfg_out_of_range_is_refused(key: str, value, accepted: str) -> None:
     with pytest.raises(ValueError, match=f'AffinityNet test_cfg: {key} must be {accepted}'):
@@ -251,5 +253,6 @@ def test_test_cfg_out_of_range_is_refused(key: str, value, accepted: str) -> Non
 
 
 def test_test_cfg_in_range_is_kept() -> None:
-    cfg = _model(bg_score=0.6, beta=16, num_iters=0, crf_workers=None).test_cfg
-    assert (cfg['bg_score'], cfg['beta'], cfg['num_iters'], cfg['stride']) == (0.6, 16, 0, 8)
+    cfg = _model(bg_score=0.6, beta=16, num_iters=0, crf_workers=None, core_score=1).test_cfg
+    assert (cfg['bg_score'], cfg['beta'], cfg['num_iters'], cfg['stride'],
+            cfg['core_score']) == (0.6, 16, 0, 8, 1)

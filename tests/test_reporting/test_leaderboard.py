@@ -1,4 +1,6 @@
-"""Leaderboard: our stage results beside the published ones, with conventions."""
+"""Leaderboard: our stage results beside the published ones, with conventions and
+label survival."""
+import json
 import runpy
 import shutil
 import sys
@@ -9,7 +11,7 @@ import pytest
 
 from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
 from mmwsss.reporting.leaderboard import (leaderboard_table, per_class_iou_table,
-                                          write_leaderboard)
+                                          per_class_survival_table, write_leaderboard)
 from mmwsss.reporting.published_results import PUBLISHED_RESULTS, STAGES, Result
 from mmwsss.utils import save_json
 from tests.conftest import REPO_ROOT
@@ -196,3 +198,87 @@ def test_values_that_are_not_numbers_are_named(work_dir: Path) -> None:
     with pytest.raises(ValueError, match=r"seg_metrics\.json: metrics key 'IoU\.a' must be a "
                        r"number, got 'high'"):
         per_class_iou_table(str(work_dir))
+
+
+def _survival(kept: dict, ratio: dict, fraction: float, collapsed: list) -> dict:
+    """Label-survival metrics as ScorePseudoLabelsHook writes them (the keys read)."""
+    return dict({f'kept.{c}': v for c, v in kept.items()},
+                **{f'area_ratio.{c}': v for c, v in ratio.items()},
+                unlabelled_fraction=fraction, collapsed=collapsed)
+
+
+@pytest.fixture
+def survival_dir(work_dir: Path) -> Path:
+    """The work dir with label survival: CAM labels (no reference), and a random
+    walk (with its CRF) run without ground truth (survival files, no metrics)."""
+    _write(work_dir / 'cam/cam_survival.json',
+           _survival(dict(a=1.0, b=0.75), dict(a=None, b=None), 0.01, []))
+    _write(work_dir / 'rw/rw_survival.json',
+           _survival(dict(a=0.4), dict(a=0.2), 0.0525, ['a']))
+    _write(work_dir / 'rw/rw_crf_survival.json',
+           _survival(dict(a=0.25, b=None), dict(a=0.125, b=1.1), 0.0, ['a', 'b']))
+    return work_dir
+
+
+def test_survival_columns(survival_dir: Path) -> None:
+    text = leaderboard_table(str(survival_dir), dataset='demo', pretraining='none',
+                             published=PUBLISHED, folders=('cam', 'rw', 'seg'))
+    assert text == (
+        '| stage | result | mIoU | min kept (%) | collapsed | split | settings | CRF'
+        ' | pretraining | source |\n'
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+        '| CAM pseudo labels | ours: CAM | 40.00 | 75.0 (b) | none | demo train'
+        " | bg score of the config's test_cfg | no | none | cam/cam_metrics.json |\n"
+        '| CAM pseudo labels | ours: CAM | 42.50 | - | - | demo train'
+        ' | bg score 0.15 (tuned on the ground truth) | no | none'
+        ' | cam/cam_metrics.json |\n'
+        '| CAM pseudo labels | EPS baseline CAM | 47.05 | - | - | VOC12 train (1,464)'
+        ' | not stated | no | ImageNet | EPS paper (CVPR 2021) |\n'
+        '| refined pseudo labels | ours: random walk | no ground truth | 40.0 (a) | a'
+        ' | demo train | random walk of the affinity config | no | none'
+        ' | rw/rw_metrics.json |\n'
+        '| refined pseudo labels | ours: random walk + dCRF | no ground truth | 25.0 (a)'
+        ' | a, b | demo train | random walk of the affinity config | yes | none'
+        ' | rw/rw_crf_metrics.json |\n'
+        '| segmentation | ours: segmentation | 55.31 | - | - | demo val'
+        ' | trained on the pseudo labels, single scale | no | none'
+        ' | seg/seg_metrics.json |\n'
+        '| segmentation | ours: segmentation | 57.00 | - | - | demo val'
+        ' | trained on the pseudo labels, multi-scale + flip | yes | none'
+        ' | seg/seg_metrics_tta_crf.json |\n'
+        '| segmentation | PSA ResNet-38 | 61.7 | - | - | VOC12 val (1,449)'
+        ' | PSA pseudo labels | not stated | ImageNet | PSA paper (CVPR 2018) |\n')
+    # without its survival file, the CRF row (optional) goes; the walk's is missing
+    (survival_dir / 'rw/rw_crf_survival.json').unlink()
+    (survival_dir / 'rw/rw_survival.json').unlink()
+    rows = [line for line in leaderboard_table(str(survival_dir), published=()).splitlines()
+            if 'random walk' in line]
+    assert rows == ['| refined pseudo labels | ours: random walk | missing | - | - '
+                    '| VOC12 train | random walk of the affinity config | no | ImageNet'
+                    ' | rw/rw_metrics.json |']
+
+
+def test_per_class_survival_table(survival_dir: Path) -> None:
+    assert per_class_survival_table(str(survival_dir)) == (
+        "| class | ours: CAM; bg score of the config's test_cfg; CRF no; cam/cam_survival.json"
+        ' | ours: random walk; random walk of the affinity config; CRF no;'
+        ' rw/rw_survival.json'
+        ' | ours: random walk + dCRF; random walk of the affinity config; CRF yes;'
+        ' rw/rw_crf_survival.json |\n'
+        '| --- | --- | --- | --- |\n'
+        '| a | 100.0 / - | 40.0 / 0.20 | 25.0 / 0.12 |\n'
+        '| b | 75.0 / - | - | - / 1.10 |\n'
+        '| unlabelled pixels (%) | 1.00 | 5.25 | 0.00 |\n'
+        '| collapsed | none | a | a, b |\n')
+    text, _ = write_leaderboard(str(survival_dir), 'demo', 'none')
+    assert text.endswith('(defaults 50 %, 0.25).\n\n' + per_class_survival_table(
+        str(survival_dir)))
+    assert '| mIoU | min kept (%) | collapsed |' in text
+    (survival_dir / 'rw/rw_survival.json').write_text(json.dumps({'kept.a': 0.5}))
+    with pytest.raises(KeyError, match="rw_survival.json: survival metrics have 'kept.a' but "
+                       "no 'area_ratio.a'"):
+        per_class_survival_table(str(survival_dir))
+    for path in ('cam/cam_survival.json', 'rw/rw_survival.json', 'rw/rw_crf_survival.json'):
+        (survival_dir / path).unlink()
+    assert per_class_survival_table(str(survival_dir)) == ''
+    assert 'Label survival' not in write_leaderboard(str(survival_dir))[0]

@@ -6,7 +6,8 @@ import pytest
 
 from mmwsss.evaluation.metrics.pseudo_label_metric import pseudo_label_metrics
 from mmwsss.reporting.per_class_table import (per_class_document, per_class_markdown,
-                                              per_class_scores, write_per_class_table)
+                                              per_class_scores, per_class_survival,
+                                              write_per_class_table)
 
 CLASSES = ('background', 'a', 'b')
 # rows ground truth, columns prediction
@@ -66,3 +67,12 @@ def test_bad_metrics_are_named() -> None:
                             'mIoU': 1.0, 'mPrecision': 1.0})
     with pytest.raises(KeyError, match='no best/IoU'):
         per_class_markdown({'mIoU': 1.0}, 'best/')
+
+
+def test_per_class_survival() -> None:
+    metrics = {'num_images': 3, 'kept.a': 0.5, 'kept.b': None, 'area_ratio.a': 0.3125,
+               'area_ratio.b': None, 'labelled_images.a': 2, 'collapsed': []}
+    assert per_class_survival(metrics) == {'a': (0.5, 0.3125), 'b': (None, None)}
+    assert per_class_survival({'mIoU': 50.0}) == {}
+    with pytest.raises(KeyError, match="have 'kept.c' but no 'area_ratio.c'"):
+        per_class_survival({'kept.c': 1.0})

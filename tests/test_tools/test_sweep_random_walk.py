@@ -57,7 +57,7 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     result = run_tool([sys.executable, 'tools/sweep_random_walk.py', str(affinity_dir),
                        '--data-root', str(demo_root), '--alphas', '1', '2', '--bg-scores',
                        '0.6', '--betas', '8', '16', '--iters', '16', '8', '--crf-top', '1',
-                       '--workers', '2', '--out', str(out)])
+                       '--workers', '2', '--criterion-images', '3', '--out', str(out)])
     assert 'tuned on the ground truth' in result.stdout
     sweep = json.loads(out.read_text())
     assert 'tuned on the ground truth' in sweep['note']
@@ -73,6 +73,21 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     assert tuple(sweep['best'][key] for key in keys) == best
     assert tuple(with_crf[0][key] for key in keys) == best
     assert (tmp_path / 'sweep.png').stat().st_size > 10000
+    # the ground-truth-free choice: highest CRF agreement among the settings
+    # that reject (collapse or flood) fewest classes, measured on 3 images
+    assert sweep['criterion_images'] == 3
+    agreement = {(r['alpha'], r['bg_score'], r['beta'], r['t']): r['crf_agreement']
+                 for r in sweep['results'] if not r['crf']}
+    collapsed = {(r['alpha'], r['bg_score'], r['beta'], r['t']): len(r['rejected'])
+                 for r in sweep['results'] if not r['crf']}
+    fewest = min(collapsed.values())
+    chosen = max((s for s in agreement if collapsed[s] == fewest), key=agreement.get)
+    assert tuple(sweep['chosen'][key] for key in keys) == chosen
+    assert sweep['chosen']['mIoU'] == plain[chosen]
+    assert all(0 < value <= 100 for value in agreement.values())
+    assert set(sweep['chosen']['survival']) >= {'kept.checker', 'area_ratio.checker',
+                                                'collapsed', 'unlabelled_pixels'}
+    assert sweep['cam_labels'] is None  # the fake CAMs have no CAM labels beside them
 
     classes = json.loads((demo_root / 'meta.json').read_text())['classes']
     gt_dir = demo_root / 'SegmentationClass'

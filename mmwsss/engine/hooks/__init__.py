@@ -2,6 +2,7 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .batch_info_hook import BatchInfoHook
 from .checkpoint_keys_hook import CheckpointKeysHook
+from .choose_walk_setting_hook import ChooseWalkSettingHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .finite_loss_hook import FiniteLossHook
 from .progress_bar_hook import ProgressBarHook
@@ -16,8 +17,8 @@ from .save_walk_affinity_hook import SaveWalkAffinityHook
 from .score_pseudo_labels_hook import ScorePseudoLabelsHook
 
 __all__ = [
-    'AtomicCheckpointHook', 'BatchInfoHook', 'CheckpointKeysHook', 'NumClassesCheckHook',
-    'ProgressBarHook',
+    'AtomicCheckpointHook', 'BatchInfoHook', 'CheckpointKeysHook', 'ChooseWalkSettingHook',
+    'NumClassesCheckHook', 'ProgressBarHook',
     'SampleWriterHook', 'SaveCAMHook', 'SaveMetricsHook', 'ResumeWritersHook',
     'RunTestAfterTrainHook', 'SavePseudoLabelHook', 'FiniteLossHook', 'RandomStateHook',
     'SaveWalkAffinityHook', 'ScorePseudoLabelsHook'

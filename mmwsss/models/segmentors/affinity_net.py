@@ -19,6 +19,7 @@ from torch import Tensor
 from mmwsss.models.segmentors.wsss_segmentor import WSSSSegmentor
 from mmwsss.ops.affinity import mean_neighbour_affinity
 from mmwsss.ops.crf import crf_refine_label
+from mmwsss.ops.label_guarantee import keep_cam_cores
 from mmwsss.ops.random_walk import (channel_argmax, constant_background, random_walk,
                                     random_walk_input, random_walk_scores_to_image)
 from mmwsss.utils.finite import check_finite
@@ -78,21 +79,25 @@ class AffinityNet(WSSSSegmentor):
             constant background of re-normalised walked classes), ``beta``
             (8, positive), ``num_iters`` (t = 256, an integer >= 0),
             ``stride`` (the backbone's output stride, 8, an integer >= 1),
-            ``crf`` (False) and ``crf_workers`` (None: every core, shared by
+            ``crf`` (False), ``crf_workers`` (None: every core, shared by
             the ranks of the node, ``cpu_count // world_size``; 0: the CRF
-            runs in this process, synchronously). Other keys and values out
-            of these ranges are refused.
+            runs in this process, synchronously) and ``core_score`` (None:
+            off; a score in (0, 1]: every labelled class keeps the core of its
+            CAM, the pixels where its CAM is the largest and at least that
+            score, in both label maps, see :mod:`~mmwsss.ops.label_guarantee`).
+            Other keys and values out of these ranges are refused.
         init_cfg: Initialisation config.
     """
 
     DEFAULT_TEST_CFG = dict(bg_alpha=16.0, bg_score=None, beta=8.0, num_iters=256,
-                            stride=8, crf=False, crf_workers=None)
+                            stride=8, crf=False, crf_workers=None, core_score=None)
     """Random-walk settings of PSA (docs/method.md#random-walk); ``crf`` adds the
     "+dCRF" labels."""
     TEST_CFG_RULES = dict(
         bg_alpha=POSITIVE, bg_score=UNIT_OPEN._replace(optional=True), beta=POSITIVE,
         num_iters=Range(0, integer=True), stride=Range(1, integer=True), crf=Flag(),
-        crf_workers=Range(0, integer=True, optional=True))
+        crf_workers=Range(0, integer=True, optional=True),
+        core_score=Range(0, 1, low_open=True, optional=True))
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Affinity features (B, D, h, w)."""
@@ -157,17 +162,26 @@ class AffinityNet(WSSSSegmentor):
                                                        cfg['stride'])
             if bg_score is not None:
                 image_scores = constant_background(image_scores, bg_score)
-            sample.pred_sem_seg = PixelData(data=channel_argmax(image_scores)[None])
+            label = channel_argmax(image_scores)
+            if cfg['core_score'] is not None:
+                label = keep_cam_cores(label, cams, cfg['core_score'])
+            sample.pred_sem_seg = PixelData(data=label[None])
             sample.pred_rw_scores = PixelData(data=scores)
             sample.pred_affinity = PixelData(data=mean_neighbour_affinity(
                 affinity, feat_height, feat_width, self.decode_head.radius)[None])
             sample.set_field(affinity, 'pred_pair_affinity', field_type='data')
             if cfg['crf']:
-                self._set_crf_label(sample, image_scores.cpu().numpy())
+                self._set_crf_label(
+                    sample, image_scores.cpu().numpy(),
+                    None if cfg['core_score'] is None else cams.cpu().numpy())
         return list(data_samples)
 
-    def _set_crf_label(self, sample: SegDataSample, image_scores: np.ndarray) -> None:
+    def _set_crf_label(self, sample: SegDataSample, image_scores: np.ndarray,
+                       cams: Optional[np.ndarray]) -> None:
         """Set ``pred_crf_sem_seg``: now, or as a future of the CRF pool.
+
+        With ``cams`` (the test_cfg ``core_score`` set) the CRF label keeps the
+        CAM cores too.
 
         At most two images per worker wait in the pool, so a walk faster
         than the CRF does not pile up score maps.
@@ -175,14 +189,16 @@ class AffinityNet(WSSSSegmentor):
         pool = self._crf_pool()
         img_path = sample.metainfo['img_path']
         if pool is None:
-            label = torch.from_numpy(crf_label_of_image(img_path, image_scores))
+            label = torch.from_numpy(crf_label_of_image(img_path, image_scores, cams,
+                                                        self.test_cfg['core_score']))
             sample.pred_crf_sem_seg = PixelData(data=label[None])
             return
         pending: Set[Future] = self._crf_pending
         while len(pending) >= self._crf_max_pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             pending.difference_update(done)
-        future = pool.submit(crf_label_of_image, img_path, image_scores)
+        future = pool.submit(crf_label_of_image, img_path, image_scores, cams,
+                             self.test_cfg['core_score'])
         pending.add(future)
         future.add_done_callback(pending.discard)
         sample.set_field(future, 'pred_crf_sem_seg', field_type='data')
@@ -217,12 +233,17 @@ def _end_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
-def crf_label_of_image(img_path: str, image_scores: np.ndarray) -> np.ndarray:
+def crf_label_of_image(img_path: str, image_scores: np.ndarray,
+                       cams: Optional[np.ndarray] = None,
+                       core_score: Optional[float] = None) -> np.ndarray:
     """Dense-CRF refinement of random-walk scores on the original image.
 
     Args:
         img_path: Image file, read as RGB.
         image_scores: Random-walk scores (C + 1, H, W) at the image size.
+        cams: Normalised CAMs (C, H, W) whose cores the label keeps
+            (:func:`~mmwsss.ops.label_guarantee.keep_cam_cores`), or None.
+        core_score: The cores' CAM score (with ``cams``).
 
     Returns:
         int64 label map (H, W).
@@ -232,4 +253,7 @@ def crf_label_of_image(img_path: str, image_scores: np.ndarray) -> np.ndarray:
         raise ValueError(f'{img_path} is {image.shape[:2]}, the random-walk scores '
                          f'{tuple(image_scores.shape[-2:])}: the CRF needs the test '
                          'pipeline to keep the original size')
-    return crf_refine_label(image, image_scores)
+    label = crf_refine_label(image, image_scores)
+    if cams is None:
+        return label
+    return keep_cam_cores(torch.from_numpy(label), torch.from_numpy(cams), core_score).numpy()
