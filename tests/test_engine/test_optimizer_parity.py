@@ -33,11 +33,12 @@ WIDTH = 1 / 32
 """Backbone width of the test (the official network is 1)."""
 FROZEN_BLOCKS = {'conv1a', 'b2', 'b2_1', 'b2_2'}
 """Backbone modules the official code never trains (besides every BatchNorm)."""
-# config, official base lr, official max_step
+# config, base lr (the official ResNet-38 value: AffinityNet at 0.01, not the
+# README's VGG-16 value 0.1, configs/psa/README.md), official max_step
 OFFICIAL = {
     'cam': ('configs/cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py', 0.01,
             15 * (TRAIN_AUG // 16)),
-    'affinity': ('configs/psa/affinitynet_wideresnet38_1xb8-8e_voc12aug-448x448.py', 0.1,
+    'affinity': ('configs/psa/affinitynet_wideresnet38_1xb8-8e_voc12aug-448x448.py', 0.01,
                  8 * (TRAIN_AUG // 8)),
     'eps': ('configs/eps/eps_wideresnet38_1xb8-20k_voc12aug-448x448.py', 0.01, 20000),
 }
