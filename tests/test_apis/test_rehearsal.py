@@ -33,7 +33,7 @@ EPS_PSA = REPO_ROOT / 'configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x44
 # batch of 8 per process; EPS and AffinityNet (8) need 8
 DATA = {PSA: VOCRehearsalConfig(num_train=5, num_sbd=11, num_val=3),
         EPS_PSA: VOCRehearsalConfig(num_train=5, num_sbd=3, num_val=3)}
-TOTAL_BATCH = dict(cam=16, eps=8, rw=8, seg=16)
+TOTAL_BATCH = dict(cam=16, eps=8, rw=8, seg=10)
 """The recipe's total batch of each training stage, over the 2 processes."""
 
 
@@ -67,7 +67,7 @@ def test_voc_pipeline_end_to_end_two_processes(pipeline: Path, tmp_path: Path) -
     assert summary['world_size'] == 2
     assert [s['name'] for s in summary['stages']] == [
         classifier, f'{classifier}_train_aug', 'affinity_labels', 'rw', 'rw_train_aug',
-        'seg']
+        'seg', 'seg_tta', 'seg_tta_crf']
     for stage in summary['stages']:
         for step in stage['steps']:
             assert (work_dir / stage['name'] / f'done_{step}.json').is_file()
@@ -81,6 +81,9 @@ def test_voc_pipeline_end_to_end_two_processes(pipeline: Path, tmp_path: Path) -
     assert 0 <= cam_metrics['mIoU'] <= 100 and 'best_bg_threshold' in cam_metrics
     rw_metrics = json.loads((work_dir / 'rw/rw_metrics.json').read_text())
     assert rw_metrics['num_images'] == train
-    seg_metrics = json.loads((work_dir / 'seg/seg_metrics.json').read_text())
-    assert 0 <= seg_metrics['mIoU'] <= 100
+    # DeepLab-v2's evaluation rows: single scale, multi-scale + flip, + dense CRF
+    for stage, name in (('seg', 'seg_metrics.json'), ('seg_tta', 'seg_metrics_tta.json'),
+                        ('seg_tta_crf', 'seg_metrics_tta_crf.json')):
+        seg_metrics = json.loads((work_dir / stage / name).read_text())
+        assert 0 <= seg_metrics['mIoU'] <= 100 and seg_metrics['num_images'] == data.num_val
     assert (work_dir / 'leaderboard.md').is_file()
