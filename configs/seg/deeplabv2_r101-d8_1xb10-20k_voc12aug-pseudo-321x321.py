@@ -11,7 +11,7 @@ crop_size = (321, 321)
 # total batch of 10 over all processes
 total_batch_size = 10
 auto_scale_lr = dict(enable=False, base_batch_size=10)
-model = dict(data_preprocessor=dict(size=crop_size))
+model = dict(data_preprocessor=dict(size=crop_size, size_divisor=None))
 # training: random scale 0.5..1.5 of VOC's long side (500; the reference draws
 # the factor from {0.5, 0.75, 1, 1.25, 1.5} of each image), a 321 crop padded
 # with the mean pixel and 255 (the data preprocessor pads to crop_size), flip
