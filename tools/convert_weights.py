@@ -1,4 +1,4 @@
-"""Convert official ResNet-38 weights into mmwsss checkpoints.
+"""Convert official ResNet-38 and DeepLab-v2 weights into mmwsss checkpoints.
 
 Examples::
 
@@ -7,6 +7,11 @@ Examples::
     # ImageNet MXNet weights -> WideResNet38 keys (no prefix)
     python tools/convert_weights.py mxnet ilsvrc-cls_rna-a1_cls1000_ep-0001.params \\
         work_dirs/resnet38_imagenet.pth
+    # COCO-pretrained DeepLab-v2 ResNet-101 (deeplab-pytorch's conversion of
+    # init.caffemodel) -> backbone.* (ResNet style='caffe'); --with-head keeps the
+    # ASPP classifier when its classes are the model's
+    python tools/convert_weights.py deeplabv2 deeplabv2_resnet101_COCO_init.pth \\
+        work_dirs/deeplabv2_r101_coco_init.pth
 
 The output is ``torch.save({'state_dict': ...})``, written atomically (temporary file
 in the destination folder, then renamed). Load the ImageNet weights with
@@ -20,6 +25,7 @@ from typing import Dict, List, Mapping, Optional
 
 import torch
 
+from mmwsss.models.deeplabv2_weights import convert_deeplabv2_checkpoint
 from mmwsss.models.backbones.wide_resnet38_weights import (
     convert_mxnet_params, convert_official_checkpoint, read_mxnet_params)
 from mmwsss.utils import (add_trust_checkpoint_argument, atomic_path, load_local_checkpoint,
@@ -41,12 +47,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Convert official ResNet-38 weights to an mmwsss checkpoint.')
     parser.add_argument(
         'source_format',
-        choices=('psa', 'mxnet'),
+        choices=('psa', 'mxnet', 'deeplabv2'),
         help='psa: PyTorch state dict of PSA / EPS (backbone, fc8, f8_*, f9); '
-        'mxnet: ImageNet .params file (ilsvrc-cls_rna-a1_cls1000_ep-0001.params)')
+        'mxnet: ImageNet .params file (ilsvrc-cls_rna-a1_cls1000_ep-0001.params); '
+        'deeplabv2: DeepLab-v2 ResNet-101 state dict (COCO initialisation)')
     parser.add_argument('src', type=Path, help='official weight file')
     parser.add_argument('dst', type=Path, help='output checkpoint (.pth)')
     add_trust_checkpoint_argument(parser)
+    parser.add_argument('--with-head', action='store_true',
+                        help='deeplabv2: keep the ASPP classifier (same classes as the model)')
     args = parser.parse_args(argv)
     if not args.src.is_file():
         parser.error(f'source file not found: {args.src}')
@@ -71,18 +80,21 @@ def load_psa_state_dict(path: Path) -> Mapping[str, torch.Tensor]:
     return checkpoint
 
 
-def convert(source_format: str, src: Path) -> Dict[str, torch.Tensor]:
+def convert(source_format: str, src: Path, with_head: bool = False) -> Dict[str, torch.Tensor]:
     """Read and convert ``src``.
 
     Args:
-        source_format: ``'psa'`` or ``'mxnet'``.
+        source_format: ``'psa'``, ``'mxnet'`` or ``'deeplabv2'``.
         src: Official weight file.
+        with_head: ``deeplabv2``: keep the ASPP classifier.
 
     Returns:
         The converted state dict.
     """
     if source_format == 'psa':
         return convert_official_checkpoint(load_psa_state_dict(src))
+    if source_format == 'deeplabv2':
+        return convert_deeplabv2_checkpoint(load_psa_state_dict(src), with_head)[0]
     return convert_mxnet_params(read_mxnet_params(src))
 
 
@@ -98,7 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     trust_checkpoints(args.trust_checkpoint)
     try:
-        state_dict = convert(args.source_format, args.src)
+        state_dict = convert(args.source_format, args.src, args.with_head)
     except (KeyError, ValueError) as error:
         print(f'error: cannot convert {args.src}: {error.args[0]}', file=sys.stderr)
         return 1

@@ -7,8 +7,8 @@
 # affinity pictures and the affinities themselves (to tune the walk with
 # tools/sweep_random_walk.py).
 # Demo values that differ from PSA's (configs/psa/README.md, "Demo defaults"):
-# - SGD with momentum 0.9 at lr 0.1, ten times PSA's step (momentum 5e-4 at
-#   lr 0.1): 300 iterations in all instead of PSA's 10,576;
+# - SGD with momentum 0.9 at lr 0.1, a hundred times the VOC config's step
+#   (momentum 5e-4 at lr 0.01): 300 iterations in all instead of PSA's 10,576;
 # - affinity-label alphas 1 / 16 (PSA 4 / 32), see below;
 # - the walk's background: a constant 0.6 after the walk (bg_score) instead
 #   of PSA's background channel (1 - M) ** 16 walked with the CAMs. The walk

@@ -1,6 +1,7 @@
 # PSA's AffinityNet on VOC 2012 (train_aug), official hyper-parameters: total
 # batch 8 (1 GPU x 8, or 8 / N on N processes), crop 448, 8 epochs of
-# floor(10582 / 8) = 1322 iterations, SGD lr 0.1 with the official momentum
+# floor(10582 / 8) = 1322 iterations, SGD lr 0.01 (ResNet-38: the official
+# README's 0.1 is for VGG-16, configs/psa/README.md) with the official momentum
 # 5e-4 and poly decay, weight decay 5e-4, radius 5; affinity labels from the
 # CAM stage at alphas 4 / 32; random walk alpha 16, beta 8, t 256.
 # After training, RunTestAfterTrainHook runs the random walk (the test loop)

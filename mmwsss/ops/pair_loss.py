@@ -1,13 +1,15 @@
 """AffinityNet pair loss (docs/method.md#affinitynet)."""
 from typing import Dict
 
+import torch
+import torch.distributed as dist
 from torch import Tensor
 
 EPS = 1e-5
 
 
 def pair_affinity_loss(affinity: Tensor, bg_pos: Tensor, fg_pos: Tensor,
-                       neg: Tensor) -> Dict[str, Tensor]:
+                       neg: Tensor, global_batch: bool = False) -> Dict[str, Tensor]:
     """Cross-entropy of the pair affinities against the pair labels.
 
     Every term is averaged over all its pairs in the whole batch::
@@ -19,11 +21,21 @@ def pair_affinity_loss(affinity: Tensor, bg_pos: Tensor, fg_pos: Tensor,
 
     A term without pairs is 0 (and has zero gradient).
 
+    With ``global_batch`` and an initialised process group of W > 1
+    processes, each process holds 1 / W of the batch: the pair counts are
+    summed over the processes (an all-reduce of three numbers) and each
+    process returns ``W * sum_local / (count_global + 1e-5)`` per term. DDP
+    averages the gradients over the processes, so the update is that of the
+    one-process loss over the whole batch (PSA's DataParallel over 8 images),
+    and so is the mean of the returned values over the processes.
+
     Args:
         affinity: Affinities W in [0, 1], tensor (B, K, P).
         bg_pos: Background-positive pair mask (B, K, P), 0 or 1.
         fg_pos: Foreground-positive pair mask (B, K, P), 0 or 1.
         neg: Negative pair mask (B, K, P), 0 or 1.
+        global_batch: Normalise by the pair counts of every process (above);
+            without a process group, or with one process, no effect.
 
     Returns:
         Dict of scalar tensors: ``'bg'``, ``'fg'`` and ``'neg'`` (the three
@@ -35,8 +47,15 @@ def pair_affinity_loss(affinity: Tensor, bg_pos: Tensor, fg_pos: Tensor,
                              f'has shape {tuple(affinity.shape)}')
     log_pos = (affinity + EPS).log()
     log_neg = (1 + EPS - affinity).log()
-    bg = (-bg_pos * log_pos).sum() / (bg_pos.sum() + EPS)
-    fg = (-fg_pos * log_pos).sum() / (fg_pos.sum() + EPS)
-    neg_loss = (-neg * log_neg).sum() / (neg.sum() + EPS)
+    counts = torch.stack([bg_pos.sum(), fg_pos.sum(), neg.sum()]).detach()
+    scale = 1
+    if global_batch and dist.is_available() and dist.is_initialized() \
+            and dist.get_world_size() > 1:
+        counts = counts.clone()
+        dist.all_reduce(counts)
+        scale = dist.get_world_size()
+    bg = scale * (-bg_pos * log_pos).sum() / (counts[0] + EPS)
+    fg = scale * (-fg_pos * log_pos).sum() / (counts[1] + EPS)
+    neg_loss = scale * (-neg * log_neg).sum() / (counts[2] + EPS)
     total = bg / 4 + fg / 4 + neg_loss / 2
     return {'bg': bg, 'fg': fg, 'neg': neg_loss, 'total': total}

@@ -91,6 +91,12 @@ STAGE_RESULT_FILES: Tuple[StageResultFile, ...] = (
                     'trained on the pseudo labels, single scale', 'yes', 'val'),
     StageResultFile('seg', 'seg/seg_metrics_tta_crf.json', ('mIoU', ), 'ours: segmentation',
                     'trained on the pseudo labels, multi-scale + flip', 'yes', 'val'),
+    # the VOC pipelines' evaluation stages of the seg checkpoint
+    StageResultFile('seg', 'seg_tta/seg_metrics_tta.json', ('mIoU', ), 'ours: segmentation',
+                    'trained on the pseudo labels, multi-scale + flip', 'no', 'val'),
+    StageResultFile('seg', 'seg_tta_crf/seg_metrics_tta_crf.json', ('mIoU', ),
+                    'ours: segmentation', 'trained on the pseudo labels, multi-scale + flip',
+                    'yes', 'val'),
 )
 """The result files of an mmwsss work dir, in table order within each stage."""
 

@@ -5,6 +5,8 @@ generator writes a few images in that very layout, so the VOC configs run
 unchanged (only ``data_root`` pointed here) before the real data is at hand::
 
     JPEGImages/{id}.jpg                     RGB, VOC sizes (sides 375..500)
+    Annotations/{id}.xml                    VOC XML annotations: one object per class
+                                            of the image
     SegmentationClass/{id}.png              palette PNGs of train and val (VOC 2012),
                                             255 on a band along object boundaries
     SegmentationClassAug/{id}.png           palette PNGs of train_aug and val (SBD
@@ -13,6 +15,8 @@ unchanged (only ``data_root`` pointed here) before the real data is at hand::
     ImageSets/Segmentation/train_aug.txt    train + the SBD-only images
     ImageSets/Segmentation/train.txt        VOC 2012 train (a subset of train_aug)
     ImageSets/Segmentation/val.txt          VOC 2012 val (disjoint from train_aug)
+    image_labels.json                       image-level labels of train_aug and val
+                                            from the XML files (as tools/prepare_voc.py)
 
 Classes and palette are VOC's 21 (``WSSSDataset``'s default, so no ``meta.json``
 is written, as in a real VOC folder); ids look like VOC's (``2007_000005``).
@@ -22,14 +26,15 @@ with rails.
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 from PIL import Image
 from scipy.ndimage import binary_dilation
 
+from mmwsss.datasets.preparation import voc_xml_image_labels
 from mmwsss.datasets.wsss_dataset import VOC_METAINFO
-from mmwsss.utils import atomic_path, save_label_png
+from mmwsss.utils import atomic_path, save_json, save_label_png
 from .demo_dataset import DemoDatasetConfig, _render
 
 BOUNDARY_WIDTH = 2
@@ -103,7 +108,7 @@ def generate_voc_rehearsal(out_dir: str, seed: int = 0,
     if config.num_train < 1 or config.num_sbd < 0 or config.num_val < 1:
         raise ValueError(f'need num_train >= 1, num_sbd >= 0 and num_val >= 1, got {config}')
     root = Path(out_dir)
-    for sub in ('JPEGImages', 'SegmentationClass', 'SegmentationClassAug', 'SaliencyMaps',
+    for sub in ('JPEGImages', 'Annotations', 'SegmentationClass', 'SegmentationClassAug', 'SaliencyMaps',
                 'ImageSets/Segmentation'):
         (root / sub).mkdir(parents=True, exist_ok=True)
     classes = VOC_METAINFO['classes']
@@ -120,6 +125,8 @@ def generate_voc_rehearsal(out_dir: str, seed: int = 0,
                                                    quality=config.jpeg_quality)
             with atomic_path(root / 'SaliencyMaps' / f'{img_id}.png') as tmp:
                 Image.fromarray(sample.saliency, mode='L').save(tmp, format='PNG')
+            with atomic_path(root / 'Annotations' / f'{img_id}.xml') as tmp:
+                tmp.write_text(_annotation(img_id, sample.mask, classes))
             label = void_boundaries(sample.mask)
             save_label_png(label, root / 'SegmentationClassAug' / f'{img_id}.png')
             if split != 'sbd':
@@ -129,4 +136,17 @@ def generate_voc_rehearsal(out_dir: str, seed: int = 0,
     for name, ids in lists.items():
         with atomic_path(root / 'ImageSets' / 'Segmentation' / f'{name}.txt') as tmp:
             tmp.write_text(''.join(f'{img_id}\n' for img_id in ids))
+    save_json(voc_xml_image_labels(str(root), lists['train_aug'] + lists['val']),
+              root / 'image_labels.json')
     return lists
+
+
+def _annotation(img_id: str, mask: np.ndarray, classes: Sequence[str]) -> str:
+    """A VOC XML annotation naming one object per class value present in ``mask``."""
+    objects = ''.join(
+        f'  <object>\n    <name>{classes[value]}</name>\n    <difficult>0</difficult>\n'
+        '  </object>\n' for value in np.unique(mask).tolist() if 0 < value < len(classes))
+    height, width = mask.shape
+    return (f'<annotation>\n  <folder>VOC2012</folder>\n  <filename>{img_id}.jpg</filename>\n'
+            f'  <size><width>{width}</width><height>{height}</height><depth>3</depth></size>\n'
+            f'{objects}</annotation>\n')

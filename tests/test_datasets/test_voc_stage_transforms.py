@@ -3,7 +3,7 @@
 Official recipes:
 
 - CAM (PSA) and EPS: resize the long side to a random length in [256, 512]
-  (bicubic), horizontal flip, ColorJitter(0.3, 0.3, 0.3, 0.1), normalise, then
+  (PIL's bicubic, the image and EPS's saliency map), horizontal flip, ColorJitter(0.3, 0.3, 0.3, 0.1), normalise, then
   a random 448 crop padded with 0, i.e. after normalisation (EPS: the saliency
   map follows the geometry and is padded with 0);
 - AffinityNet (PSA): no resize, ColorJitter(0.3, 0.3, 0.3, 0.1), a random 448
@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from PIL import Image
 from mmseg.registry import MODELS, TRANSFORMS
 
 from tests.conftest import REPO_ROOT
@@ -107,3 +108,27 @@ def test_pad_value_after_normalisation(stage: str) -> None:
     np.testing.assert_allclose(normalised[inside], expected.reshape(-1, 3), atol=1e-5)
     for key in out['seg_fields']:  # saliency and scores: 0 outside the image
         assert (out[key][~inside] == 0).all() and (out[key][inside] > 0).all(), key
+
+
+@pytest.mark.parametrize('stage', ['cam', 'eps'])
+def test_resize_equals_pil_bicubic(stage: str) -> None:
+    """The image (and EPS's saliency map) come out as PIL's bicubic resize gives them,
+    byte for byte, shrunk (antialiased) or enlarged."""
+    spec = _pipeline(stage)['RandomResize']
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (37, 50, 3), dtype=np.uint8)
+    saliency = rng.integers(0, 256, (37, 50), dtype=np.uint8)
+    for scale, ratio in (((20, 20), (1.0, 1.0)), ((90, 90), (1.0, 1.0))):
+        resize = TRANSFORMS.build(dict(spec, scale=scale, ratio_range=ratio))
+        fields = dict(gt_saliency=saliency) if stage == 'eps' else {}
+        out = resize(dict(img=image, img_shape=image.shape[:2],
+                          seg_fields=list(fields), **fields))
+        height, width = out['img'].shape[:2]
+        assert width == scale[0]
+        expected = np.asarray(Image.fromarray(image).resize((width, height), Image.BICUBIC))
+        assert np.array_equal(out['img'], expected)
+        if stage == 'eps':
+            expected = np.asarray(Image.fromarray(saliency, mode='L').resize(
+                (width, height), Image.BICUBIC))
+            assert out['gt_saliency'].dtype == np.uint8
+            assert np.array_equal(out['gt_saliency'], expected)

@@ -71,3 +71,54 @@ def test_rejects_mismatched_shapes():
     with pytest.raises(ValueError):
         pair_affinity_loss(affinity, torch.zeros(2, 34, 9), torch.zeros(2, 34, 10),
                            torch.zeros(2, 34, 10))
+
+
+def _random_batch(batch: int = 4) -> tuple:
+    """Affinities and disjoint pair masks (batch, 3, 5) with counts that differ per item."""
+    generator = torch.Generator().manual_seed(0)
+    affinity = torch.rand(batch, 3, 5, generator=generator, dtype=torch.float64)
+    kind = torch.randint(0, 4, (batch, 3, 5), generator=generator)  # 3: unlabelled
+    kind[:2][kind[:2] == 1] = 0  # the first half has no fg pairs: counts differ per rank
+    return (affinity, ) + tuple((kind == k).double() for k in range(3))
+
+
+def _ddp_worker(rank: int, world_size: int, port: int, out: str) -> None:
+    """One gloo process: the pair loss of its half of :func:`_random_batch`."""
+    torch.distributed.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+                                         rank=rank, world_size=world_size)
+    try:
+        affinity, *masks = (t.chunk(world_size)[rank] for t in _random_batch())
+        affinity.requires_grad_(True)
+        terms = pair_affinity_loss(affinity, *masks, global_batch=True)
+        local = pair_affinity_loss(affinity.detach(), *masks)
+        terms['total'].backward()
+        torch.save({'terms': {k: v.detach() for k, v in terms.items()},
+                    'local': local, 'grad': affinity.grad}, f'{out}/rank{rank}.pt')
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_global_batch_under_ddp_equals_one_process(tmp_path):
+    """2 gloo processes, half the batch each: the mean of their losses and their
+    gradients averaged as DDP does equal the one-process loss of the whole batch."""
+    from tests.conftest import free_port
+    # forked, the processes start with the modules already imported
+    torch.multiprocessing.start_processes(_ddp_worker, args=(2, free_port(), str(tmp_path)),
+                                          nprocs=2, start_method='fork')
+    ranks = [torch.load(tmp_path / f'rank{r}.pt', weights_only=True) for r in range(2)]
+    affinity, *masks = _random_batch()
+    affinity.requires_grad_(True)
+    whole = pair_affinity_loss(affinity, *masks)
+    whole['total'].backward()
+    for key in ('bg', 'fg', 'neg', 'total'):
+        mean = (ranks[0]['terms'][key] + ranks[1]['terms'][key]) / 2
+        assert mean.item() == pytest.approx(whole[key].item(), rel=1e-12), key
+    # DDP averages the gradients: each rank's share of the batch moves by grad / 2
+    ddp_grad = torch.cat([ranks[0]['grad'], ranks[1]['grad']]) / 2
+    torch.testing.assert_close(ddp_grad, affinity.grad, rtol=1e-12, atol=0)
+    # normalising each half alone (the previous behaviour) is another loss
+    local_mean = (ranks[0]['local']['fg'] + ranks[1]['local']['fg']) / 2
+    assert local_mean.item() != pytest.approx(whole['fg'].item(), rel=1e-3)
+    # without a process group, global_batch changes nothing
+    assert pair_affinity_loss(affinity, *masks, global_batch=True)['total'].item() == \
+        whole['total'].item()

@@ -1,4 +1,5 @@
 """Tests of the VOC rehearsal dataset: the exact VOC 2012 + SBD layout."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ def test_layout_splits_and_files(tmp_path: Path) -> None:
     assert sorted(p.stem for p in (tmp_path / 'JPEGImages').glob('*.jpg')) == everything
     assert sorted(p.stem for p in (tmp_path / 'SegmentationClassAug').iterdir()) == everything
     assert sorted(p.stem for p in (tmp_path / 'SaliencyMaps').iterdir()) == everything
+    assert sorted(p.stem for p in (tmp_path / 'Annotations').iterdir()) == everything
     assert sorted(p.stem for p in (tmp_path / 'SegmentationClass').iterdir()) == sorted(
         read['train'] + read['val'])
     assert not (tmp_path / 'meta.json').exists()  # VOC's classes are the default
@@ -46,7 +48,8 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     generate_voc_rehearsal(str(tmp_path / 'a'), seed=3, config=CONFIG)
     generate_voc_rehearsal(str(tmp_path / 'b'), seed=3, config=CONFIG)
     files = sorted(p.relative_to(tmp_path / 'a') for p in (tmp_path / 'a').rglob('*.*'))
-    assert len(files) == 7 * 3 + 5 + 3  # per image 3 files, SegmentationClass, splits
+    # per image 4 files, SegmentationClass, splits, image_labels.json
+    assert len(files) == 7 * 4 + 5 + 3 + 1
     for path in files:
         assert (tmp_path / 'a' / path).read_bytes() == (tmp_path / 'b' / path).read_bytes()
 
@@ -65,6 +68,14 @@ def test_voc_dataset_reads_it_with_voc_classes(tmp_path: Path) -> None:
             'SaliencyMaps', 'SegmentationClassAug')))
         present = sorted(set(np.unique(label).tolist()) - {0, 255})
         assert (np.flatnonzero(info['img_labels']) + 1).tolist() == present
+    # the XML labels of image_labels.json name the same classes as the masks here
+    labels = json.loads((tmp_path / 'image_labels.json').read_text())
+    assert sorted(labels) == sorted(dataset.get_data_info(i)['img_id']
+                                    for i in range(len(dataset))) + ['2009_000000',
+                                                                      '2009_000001']
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        assert labels[info['img_id']] == (np.flatnonzero(info['img_labels']) + 1).tolist()
 
 
 def test_void_boundaries_band() -> None:

@@ -11,10 +11,11 @@ from typing import Dict, List
 import numpy as np
 from PIL import Image
 
+from mmwsss.datasets.preparation import VOC_XML_NAMES
 from mmwsss.utils import save_label_png
 from tests.conftest import REPO_ROOT
 from tests.test_tools.test_prepare_coco import write_annotations
-from tests.test_tools.test_prepare_voc import write_sbd_mat
+from tests.test_tools.test_prepare_voc import write_annotation, write_sbd_mat
 
 VOC_COMMANDS = [
     'mkdir -p data',
@@ -61,6 +62,7 @@ def voc_archives(folder: Path) -> None:
             mask[4, 5:20] = 255
             save_label_png(mask, voc / 'SegmentationClass' / f'{img_id}.png')
         labels[img_id] = np.eye(20, dtype=np.float32)[index - 1]
+        write_annotation(voc / 'Annotations' / f'{img_id}.xml', [VOC_XML_NAMES[index - 1]])
     with tarfile.open(folder / 'VOCtrainval_11-May-2012.tar', 'w') as archive:
         archive.add(staging / 'VOCdevkit', arcname='VOCdevkit')
     with tarfile.open(folder / 'benchmark.tgz', 'w:gz') as archive:
@@ -116,6 +118,7 @@ def test_readme_voc_commands(tmp_path: Path) -> None:
     output = run_commands(tmp_path, VOC_COMMANDS)
     print(output)
     assert 'train_aug: 4 ids' in output
+    assert 'image_labels.json: 5 images from the XML annotations; 0 differ' in output
     assert '5 images ->' in output
     assert output.rstrip().endswith('problems') and ', 0 problems' in output
     labels = json.loads((tmp_path / 'data/VOCdevkit/VOC2012/image_labels.json').read_text())

@@ -5,13 +5,15 @@ _base_ = ['./voc12aug.py']
 crop_size = (448, 448)
 train_pipeline = [
     dict(type='LoadWSSSImage'),
-    # long side uniform in [256, 512], bicubic
+    # long side uniform in [256, 512], PIL's bicubic as the official code
+    # (antialiased when shrinking; cv2's bicubic is not)
     dict(
         type='RandomResize',
         scale=(512, 512),
         ratio_range=(0.5, 1.0),
         keep_ratio=True,
-        interpolation='bicubic'),
+        interpolation='bicubic',
+        backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
     dict(
         type='RandomColorJitter',

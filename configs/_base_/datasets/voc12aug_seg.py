@@ -1,7 +1,7 @@
 # PASCAL VOC 2012 + SBD for the segmentation stage. The model trains on the
 # pseudo labels of an earlier stage for train_aug (10,582 images; one
 # {id}.png per image, values 0..20) with MMSeg's VOC augmentation, while the
-# image-level labels stay the true ones (derived from SegmentationClassAug),
+# image-level labels stay the true ones (image_labels.json, see voc12aug.py),
 # and is evaluated on val (1,449 images) against the ground truth.
 # Point seg_map_path at the pseudo labels (relative to data_root, or absolute):
 #   --cfg-options \
@@ -56,6 +56,7 @@ val_dataloader = dict(
         type={{_base_.dataset_type}},
         data_root={{_base_.data_root}},
         ann_file='ImageSets/Segmentation/val.txt',
+        img_label_file={{_base_.img_label_file}},
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader

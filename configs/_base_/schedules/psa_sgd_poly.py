@@ -3,7 +3,8 @@
 # - SGD, weight decay 5e-4, momentum 5e-4: the official PolyOptimizer passes
 #   the weight decay into SGD's momentum argument, so it trains with momentum
 #   5e-4 (in effect none) while every parameter group keeps its weight decay;
-#   lr 0.01 here (CAM and EPS; AffinityNet sets 0.1);
+#   lr 0.01 (CAM, AffinityNet and EPS: ResNet-38; PSA's README gives 0.1,
+#   a VGG-16 value, see configs/psa/README.md);
 # - parameter groups: backbone weights lr x1, backbone biases lr x2 without
 #   decay, new layers (decode_head) lr x10 (ResNet-38 and its heads have no
 #   biases, so only the x1 and x10 groups hold parameters; a head bias would

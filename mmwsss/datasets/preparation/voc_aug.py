@@ -1,26 +1,33 @@
-"""PASCAL VOC 2012 + SBD: ``SegmentationClassAug`` and ``train_aug.txt``.
+"""PASCAL VOC 2012 + SBD: ``SegmentationClassAug``, ``train_aug.txt``, ``image_labels.json``.
 
 The WSSS literature trains on ``train_aug``: the images of the SBD train and
 val splits and of the VOC 2012 segmentation train split, minus the VOC 2012
 segmentation val split (10,582 images on the official releases). Their masks
 are VOC's own (``SegmentationClass``, with 255 on object boundaries) where VOC
 has one, else SBD's class masks (``cls/{id}.mat``, field
-``GTcls.Segmentation``, values 0..20, no boundary label).
+``GTcls.Segmentation``, values 0..20, no boundary label). Their image-level
+labels are those of the XML annotations (:mod:`.voc_xml_labels`), as in the
+official code. The test split (no annotations) comes from VOC 2012's separate
+test archive.
 """
 import os
 import os.path as osp
+import shutil
 from typing import Dict, List, Sequence
 
 import numpy as np
 import scipy.io
 from tqdm import tqdm
 
-from mmwsss.utils import atomic_path, read_id_list, read_label_png, save_label_png
+from mmwsss.utils import atomic_path, read_id_list, read_label_png, save_json, save_label_png
+from .voc_xml_labels import labels_differing_from_masks, voc_xml_image_labels
 
 
 TRAIN_AUG_SIZE = 10582
 """Number of ``train_aug`` ids on the official VOC 2012 and SBD releases."""
 OFFICIAL_SPLIT_SIZES = dict(sbd_train=8498, sbd_val=2857, voc_train=1464, voc_val=1449)
+TEST_SIZE = 1456
+"""Number of VOC 2012 segmentation test ids (``ImageSets/Segmentation/test.txt``)."""
 NUM_VOC_CLASSES = 21
 
 
@@ -63,25 +70,32 @@ def train_aug_ids(sbd_train: Sequence[str], sbd_val: Sequence[str],
 
 
 def prepare_voc_aug(voc_root: str, sbd_root: str, progress: bool = True) -> Dict[str, int]:
-    """Write ``SegmentationClassAug`` and ``ImageSets/Segmentation/train_aug.txt``.
+    """Write ``SegmentationClassAug``, ``train_aug.txt`` and ``image_labels.json``.
 
     Masks of the ``train_aug`` and VOC val images are written as VOC-palette
     PNGs to ``{voc_root}/SegmentationClassAug``, each to a temporary file then
     renamed; masks already there are kept, so an interrupted run resumes.
+    ``{voc_root}/image_labels.json`` holds the image-level labels of the same
+    images (train_aug, so train, and val) read from ``Annotations/{id}.xml``
+    by the official rule (:func:`.voc_xml_labels.read_xml_labels`); the
+    number of images whose labels differ from their mask's is returned.
 
     Args:
-        voc_root: ``VOCdevkit/VOC2012`` (``JPEGImages``, ``SegmentationClass``,
-            ``ImageSets/Segmentation/{train,val}.txt``).
+        voc_root: ``VOCdevkit/VOC2012`` (``JPEGImages``, ``Annotations``,
+            ``SegmentationClass``, ``ImageSets/Segmentation/{train,val}.txt``).
         sbd_root: SBD's ``benchmark_RELEASE/dataset`` (``cls/*.mat``,
             ``train.txt``, ``val.txt``).
         progress: Show a progress bar.
 
     Returns:
         Counts: ``train_aug``, ``written``, ``kept`` (already present),
-        ``from_voc``, ``from_sbd`` and the four input split sizes.
+        ``from_voc``, ``from_sbd``, ``image_labels`` (images in
+        ``image_labels.json``), ``labels_differ`` (of those, images whose XML
+        labels differ from their mask's) and the four input split sizes.
 
     Raises:
-        FileNotFoundError: an input folder, split, image or annotation is missing.
+        FileNotFoundError: an input folder, split, image or annotation (mask or
+            XML) is missing.
         ValueError: a split lists an id that is not a plain file name (with a
             path separator, ``..``, ...) or lists an id twice; nothing is
             written then.
@@ -103,6 +117,7 @@ def prepare_voc_aug(voc_root: str, sbd_root: str, progress: bool = True) -> Dict
         raise FileNotFoundError(
             f'{len(missing_images)} images missing from {voc_root}/JPEGImages, '
             f'e.g. {missing_images[0]}.jpg')
+    xml_labels = voc_xml_image_labels(voc_root, to_write)
     out_dir = osp.join(voc_root, 'SegmentationClassAug')
     os.makedirs(out_dir, exist_ok=True)
     counts = dict(written=0, kept=0, from_voc=0, from_sbd=0)
@@ -127,6 +142,9 @@ def prepare_voc_aug(voc_root: str, sbd_root: str, progress: bool = True) -> Dict
     if absent:
         raise RuntimeError(f'{len(absent)} masks missing from {out_dir} after writing, '
                            f'e.g. {absent[0]}.png')
+    save_json(xml_labels, osp.join(voc_root, 'image_labels.json'))
+    differ = labels_differing_from_masks(xml_labels, out_dir)
+    counts.update(image_labels=len(xml_labels), labels_differ=len(differ))
     sizes = {name: len(values) for name, values in splits.items()}
     if sizes == OFFICIAL_SPLIT_SIZES and len(ids) != TRAIN_AUG_SIZE:
         raise RuntimeError(f'official splits give {len(ids)} train_aug ids, '
@@ -139,3 +157,49 @@ def save_lines(lines: Sequence[str], path: str) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, 'w') as file:
             file.writelines(line + '\n' for line in lines)
+
+
+def prepare_voc_test(voc_root: str, test_root: str) -> Dict[str, int]:
+    """Add the VOC 2012 test images and ``test.txt`` to ``voc_root``.
+
+    The test images come in a separate archive (``VOC2012test.tar``) whose
+    ``VOCdevkit/VOC2012`` holds ``JPEGImages`` and
+    ``ImageSets/Segmentation/test.txt``; extracted elsewhere, its listed images
+    are copied into ``{voc_root}/JPEGImages`` (each to a temporary file then
+    renamed; images already there are kept) and the list is written to
+    ``{voc_root}/ImageSets/Segmentation/test.txt``. ``test_root`` may be
+    ``voc_root`` itself (the archive extracted over the trainval folder).
+
+    Args:
+        voc_root: ``VOCdevkit/VOC2012`` of the trainval data.
+        test_root: ``VOCdevkit/VOC2012`` of the extracted test archive.
+
+    Returns:
+        Counts: ``test`` (ids), ``copied``, ``kept``.
+
+    Raises:
+        FileNotFoundError: a folder, the test list or a listed image is missing.
+        ValueError: the list has an id that is not a plain file name or
+            repeats one; nothing is copied then.
+    """
+    for folder in (voc_root, test_root):
+        if not osp.isdir(folder):
+            raise FileNotFoundError(f'folder not found: {folder}')
+    ids = read_id_list(osp.join(test_root, 'ImageSets/Segmentation/test.txt'))
+    missing = [i for i in ids if not osp.isfile(osp.join(test_root, 'JPEGImages', i + '.jpg'))]
+    if missing:
+        raise FileNotFoundError(f'{len(missing)} test images missing from '
+                                f'{test_root}/JPEGImages, e.g. {missing[0]}.jpg')
+    counts = dict(test=len(ids), copied=0, kept=0)
+    os.makedirs(osp.join(voc_root, 'JPEGImages'), exist_ok=True)
+    for img_id in ids:
+        source = osp.join(test_root, 'JPEGImages', img_id + '.jpg')
+        target = osp.join(voc_root, 'JPEGImages', img_id + '.jpg')
+        if osp.isfile(target):
+            counts['kept'] += 1
+            continue
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+        counts['copied'] += 1
+    save_lines(ids, osp.join(voc_root, 'ImageSets/Segmentation/test.txt'))
+    return counts
