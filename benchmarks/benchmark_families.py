@@ -189,7 +189,8 @@ def report(runs: Dict[str, Dict[int, Dict[str, dict]]], chosen_on: List[str]) ->
                   '| family | gain | no class lost | GT-free choice |', '| --- | --- | --- | --- |']
         lines += [f'| {family} | ' + ' | '.join('met' if ok else 'MISSED' for ok in oks) + ' |'
                   for family, *oks in goals]
-    lines += ['', 'settings (seed: shipped / chosen without GT / best of the grid):', '']
+    lines += ['', 'walk settings (shipped / shipped without CAM cores / chosen without GT / '
+              'best of the grid):', '']
     for family, seeds in runs.items():
         for seed, r in seeds.items():
             lines.append(f'- {family} seed {seed}: ' + ' / '.join(
