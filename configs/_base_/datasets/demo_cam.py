@@ -7,9 +7,11 @@ data_root = 'data/demo'
 crop_size = (112, 112)
 # The VOC pipeline with these transform arguments changed: long side uniform
 # in [112, 160] (at half size the demo's small class patterns would no longer
-# be resolved), crop 112.
+# be resolved), crop 112, and OpenCV's bicubic resize (the VOC recipe uses
+# PIL's, as the official code; the demo keeps the resize its published
+# figures were made with, so they stay comparable across versions).
 demo_scale = dict(
-    RandomResize=dict(scale=(160, 160), ratio_range=(0.7, 1.0)),
+    RandomResize=dict(scale=(160, 160), ratio_range=(0.7, 1.0), backend='cv2'),
     RandomCropPad=dict(crop_size=crop_size))
 train_pipeline = [dict(t, **demo_scale.get(t.type, {})) for t in _base_.train_pipeline]
 train_dataloader = dict(
