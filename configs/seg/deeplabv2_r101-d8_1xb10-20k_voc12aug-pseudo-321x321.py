@@ -31,19 +31,12 @@ test_pipeline = [
     dict(type='PackWSSSInputs'),
 ]
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5]
+# the VOC test-time augmentation with DeepLab-v2's scales
 tta_pipeline = [
-    dict(type='LoadWSSSImage'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
-            [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
-            ],
-            [dict(type='LoadWSSSAnnotations')],
-            [dict(type='PackWSSSInputs')],
-        ])
+    _base_.tta_pipeline[0],
+    dict(_base_.tta_pipeline[1],
+         transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios]] +
+         _base_.tta_pipeline[1].transforms[1:])
 ]
 # the dense CRF of DeepLab-v2 (deeplab-pytorch configs/voc12.yaml: 10
 # iterations, POS_W 3, POS_XY_STD 1, BI_W 4, BI_XY_STD 67, BI_RGB_STD 3)
