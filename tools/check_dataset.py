@@ -6,7 +6,8 @@ or unreadable images, masks and saliency maps (read as the data pipeline reads
 them: corrupt or truncated files, images over the pixel limit, label maps that
 are not 8-bit), mask values outside the classes, image / mask / saliency size
 mismatches, image-level labels that are not lists of class values, images
-without an image-level label, and the number of images per class; it never
+missing from the label file, the number of images per class and of images
+without a foreground class (the classifier's negatives, not a problem); it never
 stops at a bad file, and exits with status 1 if it found any problem. Folders
 written by a pipeline's own stages (CAMs, pseudo labels) are not checked.
 
@@ -30,23 +31,13 @@ from mmseg.utils import register_all_modules
 import mmwsss  # noqa: F401  (registers mmwsss's components)
 from mmwsss.datasets.dataset_check import PROBLEM_KINDS, check_jobs, dataset_jobs
 from mmwsss.apis.pipeline import (fill_templates, is_pipeline_config, parse_stages,
-                                  pipeline_fields, split_cfg_options)
+                                  pipeline_fields, read_pipeline_dataset, split_cfg_options)
+from mmwsss.apis.pipeline_datasets import (PipelineDatasetError, PlannedStageOutputs,
+                                           dataset_options)
 from mmwsss.utils import load_config, save_json
 from mmwsss.utils.ranges import Range, range_type
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-
-
-class _StageDir:
-    """Stands for ``{NAME}`` / ``{NAME.checkpoint}`` in pipeline options without a run."""
-
-    def __init__(self, name: str, work_dir: str) -> None:
-        self.name = name
-        self.work_dir = work_dir
-        self.checkpoint = osp.join(work_dir, 'last_checkpoint')
-
-    def __format__(self, spec: str) -> str:
-        return format(self.work_dir, spec)
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,7 +47,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys (STAGE.key=value for a pipeline stage)')
     parser.add_argument('--data-root', help='check this data root instead of the '
-                        "datasets' own data_root (every dataset)")
+                        "datasets' own data_root (every dataset; for a pipeline, its "
+                        'option data_root)')
     parser.add_argument('--workers', type=range_type(Range(1, integer=True)),
                         default=min(8, os.cpu_count() or 1),
                         help='processes checking images')
@@ -67,24 +59,43 @@ def parse_args() -> argparse.Namespace:
 
 
 def stage_configs(path: str, options: Optional[Dict[str, Any]]
-                  ) -> Tuple[List[Tuple[str, Config]], List[str]]:
-    """(stage name, resolved config) pairs of a config, and the folders its stages write."""
+                  ) -> Tuple[List[Tuple[str, Config]], List[str], List[str]]:
+    """(stage name, resolved config) pairs of a config, the folders its stages
+    write and the pipeline's dataset problems (each a message).
+
+    A pipeline's stages get the datasets the pipeline gives them (its options
+    ``data_root``, ``classes``, ``ground_truth``; see
+    :mod:`mmwsss.apis.pipeline_datasets`).
+    """
     cfg = Config.fromfile(path)
     if not is_pipeline_config(cfg):
-        return [('', load_config(path, options))], []
+        return [('', load_config(path, options))], [], []
     pipeline_options, stage_options = split_cfg_options(
         options, [stage.name for stage in parse_stages(cfg)])
     cfg.merge_from_dict(pipeline_options)
     stages = parse_stages(cfg)
     work_dir = osp.abspath(cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))
-    fields = pipeline_fields(cfg, work_dir, stages, _StageDir)
+    fields = pipeline_fields(cfg, work_dir, stages, PlannedStageOutputs)
+    problems = []
+    try:
+        planned = read_pipeline_dataset(path, cfg, stages, stage_options, work_dir)
+        wrap = planned.stage_options
+    except PipelineDatasetError as error:
+        problems.append(str(error))
+        classes = cfg.get('classes')
+
+        def wrap(name: str, stage_opts: Dict[str, Any]) -> Dict[str, Any]:
+            stage = next(stage for stage in stages if stage.name == name)
+            first = dataset_options(Config.fromfile(stage.config), cfg.get('data_root'),
+                                    tuple(classes) if classes else None)
+            return dict(first, **stage_opts)
     configs = []
     for stage in stages:
         stage_opts = fill_templates(stage.cfg_options, fields)
         stage_opts.update(stage_options[stage.name])
-        configs.append((stage.name, load_config(stage.config, stage_opts)))
-    return configs, [work_dir]
+        configs.append((stage.name, load_config(stage.config, wrap(stage.name, stage_opts))))
+    return configs, [work_dir], problems
 
 
 def build_lazy(cfg: ConfigDict):
@@ -125,6 +136,7 @@ def print_report(users: List[str], dataset, report, notes: List[str],
     print('images per class: ' + ', '.join(
         f'{classes[v] if v < len(classes) else v}: {report.class_images.get(v, 0)}'
         for v in range(1, len(classes))))
+    print(f'images without a foreground class (negatives): {report.negatives}')
 
 
 def main() -> None:
@@ -133,9 +145,15 @@ def main() -> None:
     register_all_modules(init_default_scope=True)
     if not osp.isfile(args.config):
         sys.exit(f'config not found: {args.config}')
-    configs, skip_dirs = stage_configs(args.config, args.cfg_options)
+    options = dict(args.cfg_options or {})
+    if args.data_root and is_pipeline_config(Config.fromfile(args.config)):
+        options['data_root'] = args.data_root  # the pipeline option: classes, heads too
+    configs, skip_dirs, pipeline_problems = stage_configs(args.config, options)
     groups: Dict[str, dict] = {}
-    total_problems, full = 0, []
+    total_problems, full = len(pipeline_problems), []
+    for problem in pipeline_problems:
+        print(f'\n=== {problem}')
+        full.append(dict(users=['pipeline'], error=problem))
     for stage, cfg in configs:
         for loader in LOADERS:
             if not (cfg.get(loader) and cfg[loader].get('dataset')):
@@ -174,7 +192,8 @@ def main() -> None:
                          problems=[dict(kind=k, file=f, detail=d)
                                    for k, f, d in report.problems],
                          images_per_class={str(k): v for k, v in
-                                           sorted(report.class_images.items())}))
+                                           sorted(report.class_images.items())},
+                         negatives=report.negatives))
     if args.out:
         save_json(full, args.out)
     print(f'\n{len(groups)} datasets, {total_problems} problems'

@@ -4,13 +4,15 @@ Reads ``cam/cam_metrics.json``, ``rw/rw_metrics.json``, ``rw/rw_crf_metrics.json
 ``seg/seg_metrics*.json`` (see ``mmwsss.reporting.leaderboard.STAGE_RESULT_FILES``)
 from a work dir, prints the table and, for the results with per-class keys, a
 per-class IoU table (one column per result), and writes both to
-``{work_dir}/leaderboard.md``.
+``{work_dir}/leaderboard.md``. The dataset (name, split sizes) and each
+stage's initialisation (from scratch, ImageNet, an earlier stage's checkpoint)
+are those the pipeline recorded in ``{work_dir}/pipeline_summary.json``;
+published results are listed only beside a run on their dataset.
 
 Examples::
 
     python tools/leaderboard.py work_dirs/psa_voc12
-    python tools/leaderboard.py work_dirs/demo --dataset demo \
-        --pretraining none 'seg=demo CAM classifier'
+    python tools/leaderboard.py work_dirs/cam_only --dataset VOC12 --pretraining ImageNet
 """
 import argparse
 
@@ -22,17 +24,18 @@ def main() -> None:
     """Build, print and save the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('work_dir', help='work dir with cam/, rw/, seg/ results')
-    parser.add_argument('--dataset', default='VOC12',
-                        help='dataset name of our splits (e.g. VOC12, demo)')
-    parser.add_argument('--pretraining', nargs='+', default=['ImageNet'],
+    parser.add_argument('--dataset',
+                        help='dataset name of our splits (e.g. VOC12, demo; default: the '
+                        "run record's, else 'not stated')")
+    parser.add_argument('--pretraining', nargs='+',
                         help='initialisation of our networks (e.g. ImageNet, none); '
                         'STAGE=TEXT entries (stages cam, pseudo, seg) override it '
-                        'for one stage')
+                        "for one stage (default: each stage's in the run record)")
     parser.add_argument('--out', help='Markdown file (default: {work_dir}/leaderboard.md)')
     args = parser.parse_args()
     pretraining = dict(item.split('=', 1) if '=' in item else ('default', item)
-                       for item in args.pretraining)
-    unknown = set(pretraining) - set(STAGES) - {'default'}
+                       for item in args.pretraining) if args.pretraining else None
+    unknown = set(pretraining or {}) - set(STAGES) - {'default'}
     if unknown:
         parser.error(f'--pretraining: unknown stage {sorted(unknown)}; stages: {list(STAGES)}')
     text, out = write_leaderboard(args.work_dir, args.dataset, pretraining, args.out)

@@ -11,4 +11,3 @@ stages = dict(
     eps=dict(
         config='eps_wideresnet38-w0.125_1xb16-40e_demo-112x112.py',
         steps=['train', 'test']))
-leaderboard = dict(pretraining=dict(seg='demo EPS classifier'))

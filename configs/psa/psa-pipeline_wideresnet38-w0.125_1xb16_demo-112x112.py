@@ -16,4 +16,3 @@ stages = dict(
     cam=dict(
         config='../cam/cam_wideresnet38-w0.125_1xb16-40e_demo-112x112.py',
         steps=['train', 'test']))
-leaderboard = dict(pretraining=dict(seg='demo CAM classifier'))

@@ -13,7 +13,7 @@ model); ``tools/train.py`` runs it like any config::
                          'train_dataloader.dataset.data_prefix.affinity_path':
                              '{affinity_labels}/scores'}),
         ...)
-    leaderboard = dict(dataset='demo', pretraining='none')
+    leaderboard = dict()
 
 Each stage (a key of ``stages``: its name) is an ordinary config (``config``,
 relative to the pipeline file) that also runs alone, run with its work dir set
@@ -50,13 +50,22 @@ stage and every later one to ``{work_dir}/replaced_{time}/`` and runs them
 again. Hidden temporary files that a killed run left in a stage's folder are
 removed when the stage starts. The pipeline option ``until=NAME``
 (``--cfg-options until=rw``) runs the stages up to and including ``NAME`` only.
-Under ``--launcher pytorch`` every rank runs every step: training with DDP,
+Before the first stage the pipeline reads its dataset once
+(:mod:`~mmwsss.apis.pipeline_datasets`): the pipeline options ``data_root``
+(every stage's datasets), ``classes`` (names, background first; default: the
+dataset's ``meta.json``), ``dataset_name`` and ``ground_truth=False`` (no
+pixel ground truth) reach every stage, every head's ``num_classes`` is set
+from the classes, and a dataset that does not fit (image-level labels outside
+the classes, a contradicting ``num_classes`` option, ...) is one error before
+anything runs. Under ``--launcher pytorch`` every rank runs every step: training with DDP,
 tests sharded, metrics gathered on rank 0. After each stage the main process
 writes ``{work_dir}/pipeline_summary.json`` (resolved configs, git commit,
-step timings, metrics, and per step the number of images whose image-level
-label list is empty); with ``leaderboard`` it ends with the per-stage table
-and the per-class IoU table of
-:func:`~mmwsss.reporting.leaderboard.write_leaderboard`.
+step timings, metrics, per step the number of images whose image-level
+label list is empty, the dataset (name, classes, split sizes) and each
+stage's initialisation); with ``leaderboard`` (a dict of arguments of
+:func:`~mmwsss.reporting.leaderboard.write_leaderboard`, usually empty: the
+dataset and initialisations are the recorded ones) it ends with the per-stage
+table and the per-class IoU table.
 """
 import gc
 import glob
@@ -74,15 +83,17 @@ from mmengine.dist import barrier, get_world_size, init_dist, is_distributed, is
 from mmengine.runner import Runner
 
 from mmwsss.engine import ResumeWritersHook
-from mmwsss.reporting.leaderboard import write_leaderboard
+from mmwsss.reporting.leaderboard import RUN_RECORD_FILE, write_leaderboard
 from mmwsss.utils import (apply_test_time_options, init_cpu_process_group, load_config,
                           read_json_object, remove_stale_temporaries, save_json)
 from mmwsss.version import __version__
 from .affinity_labels import affinity_labels_from_config
 from .done_marker import (StaleStepError, check_stage, flat_config, marker_path, new_marker,
                           set_aside)
+from .pipeline_datasets import (PipelineDataset, PlannedStageOutputs, initialisation,
+                                pipeline_dataset, tested_initialisation)
 
-SUMMARY_FILE = 'pipeline_summary.json'
+SUMMARY_FILE = RUN_RECORD_FILE
 STAGE_KEYS = {'config', 'steps', 'cfg_options', 'checkpoint', 'tta', 'crf', 'workers'}
 """The keys of a stage in a pipeline config's ``stages`` dict."""
 
@@ -493,10 +504,17 @@ def run_pipeline(path: str,
     work_dir = osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))
     fields = pipeline_fields(cfg, work_dir, stages)
+    dataset = read_pipeline_dataset(path, cfg, stages, stage_options, work_dir)
+    _log(f'== dataset {dataset.name}: {len(dataset.classes) - 1} foreground classes '
+         f'({", ".join(dataset.classes[1:])}) from {dataset.classes_from}')
+    planned = pipeline_fields(cfg, work_dir, stages, PlannedStageOutputs)
+    stage_dirs = {stage.name: osp.join(work_dir, stage.name) for stage in stages}
+    known: Dict[str, str] = {}
     summary: Dict[str, Any] = dict(
         pipeline=osp.abspath(path), work_dir=work_dir,
         git_commit=git_commit(osp.dirname(osp.abspath(path))), mmwsss_version=__version__,
-        launcher=launcher, started=time.strftime('%Y-%m-%d %H:%M:%S'), stages=[])
+        launcher=launcher, started=time.strftime('%Y-%m-%d %H:%M:%S'),
+        dataset=dataset.record(), stages=[])
     start = time.time()
     previous_run: Optional[str] = None  # run_id of the last finished step
     for index, stage in enumerate(stages):
@@ -506,9 +524,14 @@ def run_pipeline(path: str,
                                       resolved_config={}, images_without_labels={})
         options = fill_templates(stage.cfg_options, fields)
         options.update(stage_options[stage.name])
+        options = dataset.stage_options(stage.name, options)
         step_cfgs = {step: _step_config(stage, options, stage_dir, launcher,
                                         train=step == 'train')
                      for step in stage.steps}
+        record['initialisation'] = _initialisation(stage, step_cfgs, planned, stage_dirs,
+                                                   known)
+        if record['initialisation'] is not None:
+            known[stage.name] = record['initialisation']
         flats = {step: flat_config(cfg_step, dict(
             stage_tta=stage.tta, stage_crf=stage.crf, stage_checkpoint=stage.checkpoint))
                  for step, cfg_step in step_cfgs.items()}
@@ -568,6 +591,61 @@ def run_pipeline(path: str,
         save_json(summary, osp.join(work_dir, SUMMARY_FILE))
         _report(summary, cfg.get('leaderboard'))
     return summary
+
+
+def read_pipeline_dataset(path: str, cfg: Config, stages: Sequence[Stage],
+                          stage_options: Mapping[str, Mapping[str, Any]],
+                          work_dir: str) -> PipelineDataset:
+    """The dataset of a pipeline's stages, checked before the first one runs.
+
+    Every stage config is loaded with its options (outputs of earlier stages
+    stand for their future paths, :class:`PlannedStageOutputs`) and given to
+    :func:`~mmwsss.apis.pipeline_datasets.pipeline_dataset`.
+
+    Args:
+        path: Pipeline config file.
+        cfg: Pipeline config, the command line's pipeline options merged.
+        stages: The stages to run.
+        stage_options: Per stage, its ``--cfg-options``.
+        work_dir: The pipeline's work dir.
+
+    Returns:
+        The dataset and the options that set every stage to it.
+
+    Raises:
+        PipelineDatasetError: the dataset, its classes and the stages do not
+            fit (one message listing every problem).
+    """
+    planned = pipeline_fields(cfg, work_dir, stages, PlannedStageOutputs)
+    by_name = {stage.name: stage for stage in stages}
+    own = {stage.name: dict(fill_templates(stage.cfg_options, planned),
+                            **stage_options[stage.name]) for stage in stages}
+    sources = {stage.name: dict(
+        {key: f'stages.{stage.name}.cfg_options of {path}' for key in stage.cfg_options},
+        **{key: f'--cfg-options {stage.name}.{key}' for key in stage_options[stage.name]})
+        for stage in stages}
+
+    def load(name: str, first: Mapping[str, Any]) -> Config:
+        stage_cfg = Config.fromfile(by_name[name].config)
+        stage_cfg.merge_from_dict(dict(first))
+        stage_cfg.merge_from_dict(own[name])
+        return stage_cfg
+
+    return pipeline_dataset(path, cfg, list(by_name), load, sources)
+
+
+def _initialisation(stage: Stage, step_cfgs: Mapping[str, Config],
+                    planned: Mapping[str, Any], stage_dirs: Mapping[str, str],
+                    known: Mapping[str, str]) -> Optional[str]:
+    """What a stage's network starts from (a tested one: that of the stage that
+    trained it); None for a stage without a network (``affinity_labels``)."""
+    if 'train' in step_cfgs:
+        return initialisation(step_cfgs['train'], stage_dirs, known)
+    if 'test' in step_cfgs:
+        checkpoint = (fill_templates(stage.checkpoint, planned) if stage.checkpoint
+                      else osp.join(stage_dirs[stage.name], 'last_checkpoint'))
+        return tested_initialisation(checkpoint, stage_dirs, known)
+    return None
 
 
 def _step_config(stage: Stage, options: Mapping[str, Any], stage_dir: str,

@@ -39,6 +39,8 @@ class CheckReport:
         files: Files checked per kind (``images``, ``masks``, ...).
         problems: (kind, file, detail) triples, in image order.
         class_images: Per class value 1..C, images whose labels hold it.
+        negatives: Images whose labels hold no foreground class (the
+            classifier's negatives; not a problem).
         seconds: Wall-clock time of the checks.
     """
 
@@ -46,6 +48,7 @@ class CheckReport:
     files: Counter = field(default_factory=Counter)
     problems: List[Problem] = field(default_factory=list)
     class_images: Counter = field(default_factory=Counter)
+    negatives: int = 0
     seconds: float = 0.0
 
 
@@ -129,9 +132,6 @@ def check_image(job: dict) -> Tuple[List[Problem], Optional[List[int]], Dict[str
             problems.append(('label outside classes', source, f'image {img_id}: {problem}'))
             labels = [value for value in labels if image_label_problem(
                 [value], num_classes - 1) is None] if isinstance(labels, list) else []
-        if not labels:
-            problems.append(('no image-level label', source or job['img_path'],
-                             f'image {img_id} has no foreground class'))
     elif job.get('label_missing'):
         problems.append(('no image-level label', source,
                          f'image {img_id} is not in the label file'))
@@ -250,5 +250,6 @@ def check_jobs(jobs: Sequence[dict], workers: int = 1, progress: bool = True,
         report.problems.extend(problems)
         report.files.update(checked)
         report.class_images.update(labels or [])
+        report.negatives += labels is not None and not labels
     report.seconds = time.time() - start
     return report

@@ -10,6 +10,7 @@ from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 
 from mmwsss.utils.image_ids import check_plain_name, read_id_list
+from mmwsss.utils.io import voc_palette
 from mmwsss.utils.readers import read_json_object, read_label_png
 
 VOC_METAINFO = dict(
@@ -61,6 +62,39 @@ def image_label_problem(values: object, num_classes: int) -> Optional[str]:
     if bad:
         return f'class values {bad!r} not in 1..{num_classes}'
     return None
+
+
+def metainfo_from_root(data_root: str) -> Optional[dict]:
+    """The classes (and palette) a data root declares in its ``meta.json``.
+
+    Args:
+        data_root: Dataset folder.
+
+    Returns:
+        ``dict(classes=(...), palette=[...])`` with the classes background
+        first, the palette from the file or :func:`~mmwsss.utils.voc_palette`
+        when it has none; None when the folder has no ``meta.json``.
+
+    Raises:
+        ValueError: the file is not a JSON object with ``classes``, a list of
+            at least two distinct names (background first), or its palette
+            does not have one colour per class.
+    """
+    path = osp.join(data_root, 'meta.json')
+    if not osp.isfile(path):
+        return None
+    meta = read_json_object(path, 'dataset meta file')
+    classes = meta.get('classes')
+    if (not isinstance(classes, list) or len(classes) < 2
+            or not all(isinstance(name, str) and name for name in classes)
+            or len(set(classes)) != len(classes)):
+        raise ValueError(f'{path}: "classes" must be a list of at least two distinct '
+                         f'names, background first, got {classes!r}')
+    palette = meta.get('palette', voc_palette(len(classes)).tolist())
+    if not isinstance(palette, list) or len(palette) != len(classes):
+        raise ValueError(f'{path}: "palette" must hold one [R, G, B] colour per class '
+                         f'({len(classes)}), got {palette!r}')
+    return dict(classes=tuple(classes), palette=palette)
 
 
 def split_infos(dataset: BaseSegDataset, ids: Sequence[str]) -> List[dict]:
@@ -129,8 +163,9 @@ class WSSSDataset(BaseSegDataset):
 
     Attributes:
         empty_label_ids: Ids of the images whose image-level label list is
-            empty (all background); such images are allowed, and counted in a
-            warning when the data list is loaded.
+            empty (no foreground class): the classifier's negatives (a
+            one-class dataset's images without its class), counted in an info
+            line when the data list is loaded.
     """
 
     METAINFO = VOC_METAINFO
@@ -160,16 +195,7 @@ class WSSSDataset(BaseSegDataset):
     @staticmethod
     def _metainfo_from_root(data_root: str) -> Optional[dict]:
         """Read classes and palette from ``{data_root}/meta.json`` if present."""
-        path = osp.join(data_root, 'meta.json')
-        if not osp.isfile(path):
-            return None
-        try:
-            with open(path) as file:
-                meta = json.load(file)
-            return dict(classes=tuple(meta['classes']), palette=meta['palette'])
-        except (OSError, ValueError, KeyError) as error:
-            raise ValueError(
-                f'{path} must be JSON with "classes" and "palette": {error}') from error
+        return metainfo_from_root(data_root)
 
     @classmethod
     def get_label_map(cls, new_classes: Optional[Sequence] = None) -> None:
@@ -182,7 +208,11 @@ class WSSSDataset(BaseSegDataset):
         return None
 
     def _join_prefix(self) -> None:
-        """Also join ``img_label_file`` with ``data_root``; keep stage outputs as given."""
+        """Also join ``img_label_file`` with ``data_root``; keep stage outputs as
+        given; a folder set to None is not set (``seg_map_path=None``: no ground
+        truth)."""
+        self.data_prefix = {key: folder for key, folder in self.data_prefix.items()
+                            if folder is not None}
         stage_dirs = {key: self.data_prefix.pop(key) for key in STAGE_OUTPUT_KEYS
                       if key in self.data_prefix}
         super()._join_prefix()
@@ -238,10 +268,10 @@ class WSSSDataset(BaseSegDataset):
         if self.empty_label_ids:
             print_log(
                 f'{len(self.empty_label_ids)} of {len(data_list)} images of '
-                f'{self.ann_file} have no image-level label (all background), e.g. '
-                f'{self.empty_label_ids[:5]} (labels from '
+                f'{self.ann_file} have no foreground class (the classifier\'s negatives), '
+                f'e.g. {self.empty_label_ids[:5]} (labels from '
                 f'{self.img_label_file or "masks"})', logger='current',
-                level=logging.WARNING)
+                level=logging.INFO)
         return data_list
 
     def _read_label_file(self) -> Dict[str, object]:

@@ -1,7 +1,7 @@
 """Markdown tables of a work dir's stage results: beside the published ones, per class."""
 import os.path as osp
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 from mmwsss.utils import atomic_path, read_json_object
@@ -24,10 +24,85 @@ smallest per-class kept share (and its class), the collapsed classes."""
 NOT_APPLICABLE = '-'
 """Cell of a value a result does not have."""
 
+NOT_STATED = 'not stated'
+"""Dataset or pretraining cell that neither the run record nor the caller states."""
+
+RUN_RECORD_FILE = 'pipeline_summary.json'
+"""The run record a pipeline writes in its work dir (``mmwsss.apis.pipeline``):
+its ``dataset`` (``name``, ``splits``: split name -> images) and per stage
+(``stages``, each with ``name``) its ``initialisation``."""
+
 Row = Tuple[str, ...]
 Pretraining = Union[str, Mapping[str, str]]
 """Initialisation of our networks: one text for every stage, or per stage key
 of :data:`STAGES` with the key ``'default'`` for the others."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a pipeline recorded of its run, for the leaderboard.
+
+    Attributes:
+        dataset: Dataset name (None: not recorded).
+        splits: Split name (``train``, ``val``) -> number of images.
+        initialisation: Stage folder -> what its network started from
+            (``from scratch``, ``ImageNet``, ``cam stage (from scratch)``).
+    """
+
+    dataset: Optional[str] = None
+    splits: Mapping[str, int] = field(default_factory=dict)
+    initialisation: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_run_record(work_dir: str) -> RunRecord:
+    """The run record of a work dir (empty when it has none, or an older one).
+
+    Args:
+        work_dir: A pipeline's work dir.
+
+    Returns:
+        The dataset name, split sizes and stage initialisations recorded.
+
+    Raises:
+        ValueError: the record is not a JSON object, or a recorded value has
+            the wrong type (the message names the file and the key).
+    """
+    path = osp.join(work_dir, RUN_RECORD_FILE)
+    if not osp.isfile(path):
+        return RunRecord()
+    data = read_json_object(path, 'run record')
+    dataset = data.get('dataset') or {}
+    stages = data.get('stages') or []
+    if not isinstance(dataset, dict) or not isinstance(stages, list):
+        raise ValueError(f'{path}: "dataset" must be an object and "stages" a list')
+    name, splits = dataset.get('name'), dataset.get('splits') or {}
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f'{path}: dataset/name must be a string, got {name!r}')
+    if not isinstance(splits, dict) or not all(
+            isinstance(count, int) and not isinstance(count, bool)
+            for count in splits.values()):
+        raise ValueError(f'{path}: dataset/splits must map split names to image counts, '
+                         f'got {splits!r}')
+    initialisation = {}
+    for stage in stages:
+        value = stage.get('initialisation') if isinstance(stage, dict) else None
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f'{path}: initialisation of stage {stage.get("name")!r} must '
+                             f'be a string, got {value!r}')
+        if value is not None:
+            initialisation[stage.get('name')] = value
+    return RunRecord(name, splits, initialisation)
+
+
+def published_dataset(result: Result) -> str:
+    """The dataset of a published result: the first word of its split
+    (``'VOC12 val (1,449)'`` -> ``'VOC12'``)."""
+    return result.split.split(' ', 1)[0]
+
+
+def comparable_results(published: Sequence[Result], dataset: str) -> List[Result]:
+    """The published results measured on ``dataset`` (see :func:`published_dataset`)."""
+    return [result for result in published if published_dataset(result) == dataset]
 
 
 @dataclass(frozen=True)
@@ -121,11 +196,20 @@ def _number(value: object, path: str, keys: Sequence[str]) -> float:
                          f'{value!r}') from error
 
 
-def _pretraining_of(pretraining: Pretraining, stage: str) -> str:
-    """The pretraining text of one stage."""
+def _pretraining_of(pretraining: Optional[Pretraining], spec: StageResultFile,
+                    record: RunRecord) -> str:
+    """The pretraining text of one result: the caller's, else the run record's."""
     if isinstance(pretraining, str):
         return pretraining
-    return pretraining.get(stage, pretraining.get('default', 'not stated'))
+    if pretraining is not None:
+        return pretraining.get(spec.stage, pretraining.get('default', NOT_STATED))
+    return record.initialisation.get(_stage_folder(spec.path), NOT_STATED)
+
+
+def _split_cell(dataset: str, split: str, record: RunRecord) -> str:
+    """Our split column: dataset, split and, as recorded, its image count."""
+    count = record.splits.get(split) if dataset == record.dataset else None
+    return f'{dataset} {split}' + (f' ({count:,})' if count is not None else '')
 
 
 def _stage_folder(path: str) -> str:
@@ -198,10 +282,12 @@ def survival_cells(survival: Optional[Mapping[str, object]]) -> Tuple[str, str]:
     return min_kept, ', '.join(survival.get('collapsed') or []) or 'none'
 
 
-def _our_results(work_dir: str, dataset: str, pretraining: Pretraining,
+def _our_results(work_dir: str, dataset: Optional[str], pretraining: Optional[Pretraining],
                  files: Sequence[StageResultFile],
                  folders: Optional[Sequence[str]]) -> List[Tuple[Row, Optional[dict]]]:
     """The rows of :func:`our_rows`, each with its label survival (or None)."""
+    record = read_run_record(work_dir)
+    dataset = dataset or record.dataset or NOT_STATED
     results = []
     for spec in _stage_files(work_dir, files, folders):
         path = osp.join(work_dir, spec.path)
@@ -211,9 +297,10 @@ def _our_results(work_dir: str, dataset: str, pretraining: Pretraining,
                 unscored = (NO_GROUND_TRUTH if _wrote_survival(work_dir, spec, files)
                             else MISSING)
                 results.append(((STAGES[spec.stage], spec.method, unscored,
-                                 f'{dataset} {spec.split}', _unknown_settings(spec),
-                                 spec.crf, _pretraining_of(pretraining, spec.stage),
-                                 spec.path), survival))
+                                 _split_cell(dataset, spec.split, record),
+                                 _unknown_settings(spec), spec.crf,
+                                 _pretraining_of(pretraining, spec, record), spec.path),
+                                survival))
             continue
         metrics = read_json_object(path, 'metrics file')
         value = _lookup(metrics, spec.key)
@@ -223,21 +310,28 @@ def _our_results(work_dir: str, dataset: str, pretraining: Pretraining,
             raise KeyError(f'{path} has no {"/".join(spec.key)!r} '
                            f'(keys: {sorted(metrics)})')
         results.append(((STAGES[spec.stage], spec.method,
-                         f'{_number(value, path, spec.key):.2f}', f'{dataset} {spec.split}', _settings(spec, metrics, path), spec.crf,
-                         _pretraining_of(pretraining, spec.stage), spec.path), survival))
+                         f'{_number(value, path, spec.key):.2f}',
+                         _split_cell(dataset, spec.split, record),
+                         _settings(spec, metrics, path), spec.crf,
+                         _pretraining_of(pretraining, spec, record), spec.path), survival))
     return results
 
 
-def our_rows(work_dir: str, dataset: str, pretraining: Pretraining,
+def our_rows(work_dir: str, dataset: Optional[str] = None,
+             pretraining: Optional[Pretraining] = None,
              files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
              folders: Optional[Sequence[str]] = None) -> List[Row]:
     """Table rows of the result files found in a work dir.
 
     Args:
         work_dir: Work dir holding ``cam/``, ``rw/``, ``seg/`` ...
-        dataset: Dataset name for the split column (``'VOC12'``, ``'demo'``).
+        dataset: Dataset name for the split column (``'VOC12'``, ``'demo'``);
+            None: the run record's (:func:`read_run_record`), else
+            :data:`NOT_STATED`. The split column adds the split's image count
+            when the record has it for that dataset.
         pretraining: Initialisation of our networks (``'ImageNet'``, ``'none'``,
-            or per stage, see :data:`Pretraining`).
+            or per stage, see :data:`Pretraining`); None: each stage's as the
+            run recorded it, else :data:`NOT_STATED`.
         files: Expected result files.
         folders: Stage folders the work dir is meant to have (a pipeline's
             stage names); files of other folders are left out. Default: the
@@ -266,12 +360,13 @@ def published_row(result: Result) -> Row:
 
 
 def leaderboard_table(work_dir: str,
-                      dataset: str = 'VOC12',
-                      pretraining: Pretraining = 'ImageNet',
+                      dataset: Optional[str] = None,
+                      pretraining: Optional[Pretraining] = None,
                       published: Sequence[Result] = PUBLISHED_RESULTS,
                       files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
                       folders: Optional[Sequence[str]] = None) -> str:
-    """Markdown table: per stage, our numbers first, then the published ones.
+    """Markdown table: per stage, our numbers first, then the published ones
+    measured on the same dataset (:func:`comparable_results`).
 
     When one of our results has label survival (``survival`` of its
     :class:`StageResultFile`), the :data:`SURVIVAL_COLUMNS` follow ``mIoU``
@@ -279,9 +374,11 @@ def leaderboard_table(work_dir: str,
 
     Args:
         work_dir: Work dir with the stage results.
-        dataset: Dataset name for our split column.
-        pretraining: Initialisation of our networks (see :data:`Pretraining`).
-        published: Published results to place beside ours.
+        dataset: Dataset name for our split column (None: the run record's,
+            see :func:`our_rows`).
+        pretraining: Initialisation of our networks (see :data:`Pretraining`;
+            None: the run record's).
+        published: Published results; those of ``dataset`` are placed beside ours.
         files: Expected result files of the work dir.
         folders: Stage folders the work dir is meant to have (see
             :func:`our_rows`; default: those present).
@@ -290,6 +387,8 @@ def leaderboard_table(work_dir: str,
         The table, one line per row, ending with a newline.
     """
     ours = _our_results(work_dir, dataset, pretraining, files, folders)
+    published = comparable_results(
+        published, dataset or read_run_record(work_dir).dataset or NOT_STATED)
     with_survival = any(survival is not None for _, survival in ours)
 
     def cells(row: Row, survival: Optional[dict]) -> Row:
@@ -422,9 +521,27 @@ def per_class_survival_table(work_dir: str,
     return '\n'.join(lines) + '\n'
 
 
+def comparison_note(dataset: str, published: Sequence[Result] = PUBLISHED_RESULTS) -> str:
+    """What the table says of the published results of other datasets.
+
+    Args:
+        dataset: Our dataset's name.
+        published: Every published result.
+
+    Returns:
+        ``''`` when some are on ``dataset``, else a sentence naming the
+        datasets of the published results as not comparable.
+    """
+    if comparable_results(published, dataset):
+        return ''
+    others = sorted({published_dataset(result) for result in published})
+    return (f'No published results on {dataset}: the published {", ".join(others)} '
+            'results are not comparable (another dataset) and are not listed.\n')
+
+
 def write_leaderboard(work_dir: str,
-                      dataset: str = 'VOC12',
-                      pretraining: Pretraining = 'ImageNet',
+                      dataset: Optional[str] = None,
+                      pretraining: Optional[Pretraining] = None,
                       out: Optional[str] = None,
                       folders: Optional[Sequence[str]] = None) -> Tuple[str, str]:
     """Write the titled tables of a work dir as Markdown (atomically).
@@ -435,8 +552,10 @@ def write_leaderboard(work_dir: str,
 
     Args:
         work_dir: Work dir with the stage results.
-        dataset: Dataset name for our split column.
-        pretraining: Initialisation of our networks (see :data:`Pretraining`).
+        dataset: Dataset name for our split column (None: the run record's,
+            see :func:`our_rows`).
+        pretraining: Initialisation of our networks (see :data:`Pretraining`;
+            None: the run record's).
         out: Markdown file (default ``{work_dir}/leaderboard.md``).
         folders: Stage folders the work dir is meant to have (see
             :func:`our_rows`; default: those present).
@@ -449,10 +568,14 @@ def write_leaderboard(work_dir: str,
     """
     if not osp.isdir(work_dir):
         raise FileNotFoundError(f'work dir not found: {work_dir}')
+    name = dataset or read_run_record(work_dir).dataset or NOT_STATED
     text = (f'# Results of {work_dir} beside the published ones\n\n'
-            'Pseudo labels are scored on the train split, segmentation on val '
-            '(mIoU in %, 255 ignored).\n\n'
+            f'Dataset: {name}. Pseudo labels are scored on the train split, segmentation '
+            'on val (mIoU in %, 255 ignored).\n\n'
             + leaderboard_table(work_dir, dataset, pretraining, folders=folders))
+    note = comparison_note(name)
+    if note:
+        text += '\n' + note
     per_class = per_class_iou_table(work_dir, folders=folders)
     if per_class:
         text += '\n## Per-class IoU of our results (%)\n\n' + per_class

@@ -33,7 +33,7 @@ Layout written under ``out_dir``::
 import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
@@ -98,7 +98,9 @@ class DemoDatasetConfig:
             objects; empty: uniform.
         part_looks: Number of distinct part looks (pattern x colours, at most 12);
             class value c gets look ``(c - 1) % part_looks``.
-        min_objects: Fewest objects drawn per image.
+        min_objects: Fewest objects drawn per image; 0 gives images without
+            any object (image-level label list empty: the negatives of a
+            one-class dataset).
         size_range: Long semi-axis of an object / short side of the image.
         aspect_range: Short semi-axis / long semi-axis.
         border_margin: An object's centre lies at least ``border_margin`` times its
@@ -175,8 +177,8 @@ class DemoDatasetConfig:
         if not 1 <= self.part_looks <= len(_PART_COLOURS):
             raise ValueError(f'part_looks must be in 1..{len(_PART_COLOURS)}, '
                              f'got {self.part_looks}')
-        if not 1 <= self.min_objects <= self.max_objects:
-            raise ValueError(f'need 1 <= min_objects <= max_objects, got '
+        if not 0 <= self.min_objects <= self.max_objects or self.max_objects < 1:
+            raise ValueError(f'need 0 <= min_objects <= max_objects and max_objects >= 1, got '
                              f'{self.min_objects} and {self.max_objects}')
         if self.overlap_test not in OVERLAP_TESTS:
             raise ValueError(f'overlap_test must be one of {OVERLAP_TESTS}, '
@@ -441,7 +443,7 @@ def _render(rng: np.random.Generator, cfg: DemoDatasetConfig) -> _Sample:
         value = cfg.classes.index(name)
         context_p = (cfg.context_with_class
                      if value in classes else cfg.context_without_class)
-        if rng.random() < context_p:
+        if rng.random() < context_p and ellipses:
             contexts.append(name)
             anchor = [e for e, c in zip(ellipses, classes) if c == value]
             _CONTEXT_DRAWERS[kind](rng, image, anchor[0] if anchor else ellipses[0],
@@ -521,6 +523,12 @@ def _render(rng: np.random.Generator, cfg: DemoDatasetConfig) -> _Sample:
         false_blobs=false_blobs)
 
 
+def _mean(values: Sequence[float], decimals: int) -> Optional[float]:
+    """The rounded mean of some values, or None when there are none (a split
+    whose images hold no object)."""
+    return round(float(np.mean(values)), decimals) if len(values) else None
+
+
 def _statistics(samples: Dict[str, List[_Sample]],
                 cfg: DemoDatasetConfig) -> Dict[str, object]:
     """Summarise what the generator produced (documented in docs/demo_dataset.md)."""
@@ -563,11 +571,11 @@ def _statistics(samples: Dict[str, List[_Sample]],
             largest_to_smallest_class=round(
                 max(per_class.values()) / max(min(per_class.values()), 1), 2),
             objects_per_image=round(objects / images, 3),
-            object_area_fraction=round(float(np.mean(object_fraction)), 4),
-            object_aspect=round(float(np.mean(aspects)), 4),
-            part_to_object_area=round(float(np.mean(part_fraction)), 4),
-            foreground_fraction=round(float(np.mean(fg_fraction)), 4),
-            body_background_contrast=round(float(np.mean(body_contrasts)), 2),
+            object_area_fraction=_mean(object_fraction, 4),
+            object_aspect=_mean(aspects, 4),
+            part_to_object_area=_mean(part_fraction, 4),
+            foreground_fraction=_mean(fg_fraction, 4),
+            body_background_contrast=_mean(body_contrasts, 2),
             context_given_class={
                 name: round(context_with[name] / max(per_class[name], 1), 3)
                 for name in context_with},
@@ -576,7 +584,7 @@ def _statistics(samples: Dict[str, List[_Sample]],
                 for name in context_with},
             saliency_missed_objects=round(missed / max(objects, 1), 3),
             saliency_false_blob_images=round(blobs / images, 3),
-            saliency_iou_at_half=round(float(np.mean(saliency_iou)), 4))
+            saliency_iou_at_half=_mean(saliency_iou, 4))
     return stats
 
 
@@ -672,6 +680,33 @@ FAMILIES: Dict[str, DemoDatasetConfig] = dict(
                          (0.95, 1.08), (0.3, 0.45))),
 )
 """Designs of the synthetic dataset by name; ``demo`` is the default design."""
+
+
+def with_classes(config: DemoDatasetConfig, foreground: Sequence[str]) -> DemoDatasetConfig:
+    """A design with other foreground classes (the other fields kept where they fit).
+
+    Contexts and plain bodies of classes that are not in ``foreground`` are
+    dropped; class weights and body hue ranges are dropped unless they have
+    one entry per new class.
+
+    Args:
+        config: The design to change (e.g. ``FAMILIES['demo']``).
+        foreground: Foreground class names (background is added first).
+
+    Returns:
+        The changed design.
+    """
+    names = tuple(foreground)
+    count = len(names)
+    return replace(
+        config,
+        classes=('background', ) + names,
+        contexts=tuple((name, kind) for name, kind in config.contexts if name in names),
+        plain_body_classes=tuple(name for name in config.plain_body_classes
+                                 if name in names),
+        class_weights=config.class_weights if len(config.class_weights) == count else (),
+        body_hue_ranges=(config.body_hue_ranges if len(config.body_hue_ranges) == count
+                         else ()))
 
 
 def family_config(family: str, **overrides) -> DemoDatasetConfig:

@@ -24,8 +24,11 @@ def affinity_picture(image: np.ndarray, mean_affinity: np.ndarray) -> np.ndarray
     """
     height, width = image.shape[:2]
     feat_height, feat_width = mean_affinity.shape
-    stride = -(-height // feat_height)
-    if (-(-height // stride), -(-width // stride)) != (feat_height, feat_width):
+    # the smallest stride that gives the map's size in both directions (a small
+    # image can fit several: 49 rows make 7 at stride 7 and 8)
+    stride = next((s for s in range(-(-height // max(feat_height, 1)), height + 1)
+                   if (-(-height // s), -(-width // s)) == (feat_height, feat_width)), None)
+    if stride is None:
         raise ValueError(f'affinity map {mean_affinity.shape} does not match an image '
                          f'of size {(height, width)}')
     upsampled = cv2.resize(np.asarray(mean_affinity, dtype=np.float32),

@@ -87,6 +87,27 @@ def test_losses_on_tiny_inputs() -> None:
     assert head.predict(inputs, metas, test_cfg=dict()).shape == (2, NUM_CLASSES, 8, 8)
 
 
+def test_one_foreground_class() -> None:
+    """C = 1 (defect / no defect): K = 2 outputs, an image without the class has
+    the SE target [1, 0] (background only) and its pixels are all background."""
+    defect = torch.zeros(8, 8, dtype=torch.long)
+    defect[2:5, 2:5] = 1
+    samples = [_sample(defect, [1]), _sample(torch.zeros(8, 8, dtype=torch.long), [0])]
+    assert image_label_se_targets(samples, 2).tolist() == [[1, 1], [1, 0]]
+    head = _head(num_classes=2)
+    seg_logits = torch.zeros(2, 2, 8, 8)
+    se_logits = torch.tensor([[1.0, -1.0], [0.5, 2.0]])
+    losses = head.loss_by_feat((seg_logits, se_logits), samples)
+    target = torch.tensor([[1.0, 1.0], [1.0, 0.0]])
+    torch.testing.assert_close(
+        losses['loss_se'], 0.2 * F.binary_cross_entropy_with_logits(se_logits, target))
+    torch.testing.assert_close(losses['loss_ce'], torch.log(torch.tensor(2.0)))
+    head.eval()
+    inputs = (torch.rand(2, 4, 8, 8), torch.rand(2, 8, 8, 8))
+    metas = [dict(img_shape=(8, 8), pad_shape=(8, 8))] * 2
+    assert head.predict(inputs, metas, test_cfg=dict()).shape == (2, 2, 8, 8)
+
+
 def test_without_se_loss_only_pixel_loss() -> None:
     head = _head(use_se_loss=False)
     losses = head.loss((torch.rand(2, 4, 8, 8), torch.rand(2, 8, 8, 8)),

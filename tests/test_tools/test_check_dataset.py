@@ -78,8 +78,9 @@ def test_corrupted_copy(demo_root: Path, tmp_path: Path) -> None:
     assert (f'mask value outside classes: {root}/SegmentationClass/{ids[2]}.png: '
             'values [9] (classes 0..6, ignore 255)') in out
     assert f'size mismatch: {root}/SaliencyMaps/{ids[3]}.png: saliency map 5x5' in out
-    assert (f'no image-level label: {root}/image_labels.json: image {ids[4]} has no '
-            'foreground class') in out
+    # an image without a foreground class is a negative, not a problem
+    assert f'image {ids[4]}' not in out
+    assert 'images without a foreground class (negatives): 1' in out
     assert f'unreadable file: {root}/SegmentationClass/{ids[5]}.png' in out
     assert (f'label outside classes: {root}/image_labels.json: image {ids[6]}: '
             'class values [9] not in 1..6') in out
@@ -98,8 +99,9 @@ def test_corrupted_copy(demo_root: Path, tmp_path: Path) -> None:
     train = [entry for entry in report if 'eps.train_dataloader' in entry['users']][0]
     kinds = sorted({p['kind'] for p in train['problems']})
     assert kinds == ['duplicate id', 'image too large', 'label outside classes',
-                     'missing file', 'no image-level label', 'size mismatch',
-                     'unreadable file']
+                     'missing file', 'size mismatch', 'unreadable file']
+    # ids[4] (labels []), and ids[6] and ids[9], whose only labels are refused
+    assert train['negatives'] == 3
 
 
 def test_check_image_hand_made(tmp_path: Path) -> None:
@@ -112,10 +114,8 @@ def test_check_image_hand_made(tmp_path: Path) -> None:
     assert (problems, labels, checked) == ([], [1], dict(images=1, masks=1))
     problems, labels, _ = check_image(dict(job, num_classes=1))
     assert problems == [('mask value outside classes', str(tmp_path / 'a.png'),
-                         'values [1] (classes 0..0, ignore 255)'),
-                        ('no image-level label', str(tmp_path / 'a.png'),
-                         'image a has no foreground class')]
-    assert labels == []
+                         'values [1] (classes 0..0, ignore 255)')]
+    assert labels == []  # no foreground class: a negative
     data = (tmp_path / 'a.jpg').read_bytes()
     (tmp_path / 'a.jpg').write_bytes(data[:len(data) // 2])
     problems, _, _ = check_image(job)

@@ -17,3 +17,15 @@ def test_image_next_to_upsampled_map() -> None:
     assert heat[:, 0].sum() > heat[:, -1].sum()
     with pytest.raises(ValueError, match='does not match'):
         affinity_picture(image, np.ones((3, 9), np.float32))
+
+
+def test_small_image_whose_height_fits_two_strides() -> None:
+    """49 x 52 px at stride 8 gives a 7 x 7 map; 49 rows alone also fit stride 7
+    (which would make 8 columns): the stride must fit both sides."""
+    image = np.zeros((49, 52, 3), np.uint8)
+    affinity = np.zeros((7, 7), np.float32)
+    affinity[:, 6] = 1.0  # the last feature column: image columns 48..51 at stride 8
+    heat = affinity_picture(image, affinity)[:, 52:].astype(int)
+    assert heat.shape == (49, 52, 3)
+    bright = heat.sum(axis=(0, 2))
+    assert bright[51] > bright[0] and bright[51] == bright.max()

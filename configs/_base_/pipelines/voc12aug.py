@@ -23,4 +23,4 @@ stages = dict(
                  cfg_options=seg_options),
     seg_tta_crf=dict(config=seg_config, steps=['test'], checkpoint='{seg.checkpoint}',
                      tta=True, crf=True, cfg_options=seg_options))
-leaderboard = dict(dataset='VOC12', pretraining='ImageNet')
+leaderboard = dict()

@@ -22,13 +22,19 @@ class LoadWSSSAnnotations(LoadAnnotations):
     (``ori_shape``, the size as read: the test pipeline loads labels after
     resizing the image) is refused, naming both files and both sizes.
 
-    Required keys: ``seg_map_path``; ``ori_shape`` and ``img_path`` when
+    A sample without ``seg_map_path`` (a dataset whose ``data_prefix`` has no
+    ``seg_map_path``: no ground truth) gets no ``gt_seg_map``.
+
+    Required keys: ``seg_map_path`` for a label map; ``ori_shape`` and ``img_path`` when
     checked against an image. Added keys: ``gt_seg_map``; modified:
     ``seg_fields``.
     """
 
     def _load_seg_map(self, results: dict) -> None:
-        """Read the label map of one sample."""
+        """Read the label map of one sample (none for a dataset without ground
+        truth: no ``seg_map_path``)."""
+        if results.get('seg_map_path') is None:
+            return
         if self.reduce_zero_label or results.get('reduce_zero_label') or results.get(
                 'label_map'):
             raise ValueError(f'LoadWSSSAnnotations reads class values as written; '

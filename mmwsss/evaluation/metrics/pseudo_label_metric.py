@@ -56,7 +56,9 @@ class PseudoLabelMetric(BaseMetric):
     With ``bg_thresholds`` and ``pred_cams`` in the samples, it also sweeps the
     constant background score of the CAM-only pseudo label and reports the
     mIoU at each threshold and the best one (a diagnostic that uses the ground
-    truth: the tuned threshold is not available without it).
+    truth: the tuned threshold is not available without it). Samples of a
+    dataset without ground truth (no ``seg_map_path``) are not scored; with
+    none scored the metrics are empty and nothing is written.
 
     Memory does not grow with the number of images: each rank adds every
     image's confusion matrices (one, plus one per threshold) to running sums,
@@ -93,6 +95,8 @@ class PseudoLabelMetric(BaseMetric):
         """Add the confusion matrices of one batch to the running sums."""
         num_classes = len(self.dataset_meta['classes'])
         for sample in data_samples:
+            if 'gt_sem_seg' not in sample and not sample.get('seg_map_path'):
+                continue  # a dataset without ground truth: nothing to score
             if 'gt_sem_seg' not in sample:
                 raise KeyError(f'no ground truth for {sample.get("img_path")}: '
                                'add LoadWSSSAnnotations to the test pipeline')
