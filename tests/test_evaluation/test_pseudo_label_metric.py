@@ -87,8 +87,12 @@ def test_segmentation_samples_score_as_mmseg_iou_metric() -> None:
 def test_needs_ground_truth() -> None:
     metric = PseudoLabelMetric()
     metric.dataset_meta = dict(classes=('background', 'a'))
+    prediction = dict(pred_sem_seg=dict(data=torch.zeros(1, 2, 2)))
     with pytest.raises(KeyError, match='LoadWSSSAnnotations'):
-        metric.process({}, [dict(pred_sem_seg=dict(data=torch.zeros(1, 2, 2)))])
+        metric.process({}, [dict(prediction, seg_map_path='gt/a.png')])
+    # a dataset without ground truth (no seg_map_path): nothing scored, no metrics
+    metric.process({}, [prediction, prediction])
+    assert metric.evaluate(2) == {}
 
 
 def _random_samples(count: int, seed: int = 0) -> list:

@@ -26,19 +26,19 @@ PUBLISHED = (
 EXPECTED = (
     '| stage | result | mIoU | split | settings | CRF | pretraining | source |\n'
     '| --- | --- | --- | --- | --- | --- | --- | --- |\n'
-    '| CAM pseudo labels | ours: CAM | 40.00 | demo train'
+    '| CAM pseudo labels | ours: CAM | 40.00 | VOC12 train'
     " | bg score of the config's test_cfg | no | none | cam/cam_metrics.json |\n"
-    '| CAM pseudo labels | ours: CAM | 42.50 | demo train'
+    '| CAM pseudo labels | ours: CAM | 42.50 | VOC12 train'
     ' | bg score 0.15 (tuned on the ground truth) | no | none'
     ' | cam/cam_metrics.json |\n'
     '| CAM pseudo labels | EPS baseline CAM | 47.05 | VOC12 train (1,464)'
     ' | not stated | no | ImageNet | EPS paper (CVPR 2021) |\n'
-    '| refined pseudo labels | ours: random walk | missing | demo train'
+    '| refined pseudo labels | ours: random walk | missing | VOC12 train'
     ' | random walk of the affinity config | no | none | rw/rw_metrics.json |\n'
-    '| segmentation | ours: segmentation | 55.31 | demo val'
+    '| segmentation | ours: segmentation | 55.31 | VOC12 val'
     ' | trained on the pseudo labels, single scale | no | none'
     ' | seg/seg_metrics.json |\n'
-    '| segmentation | ours: segmentation | 57.00 | demo val'
+    '| segmentation | ours: segmentation | 57.00 | VOC12 val'
     ' | trained on the pseudo labels, multi-scale + flip | yes | none'
     ' | seg/seg_metrics_tta_crf.json |\n'
     '| segmentation | PSA ResNet-38 | 61.7 | VOC12 val (1,449) | PSA pseudo labels'
@@ -62,7 +62,7 @@ def work_dir(tmp_path: Path) -> Path:
 
 
 def test_exact_table(work_dir: Path) -> None:
-    text = leaderboard_table(str(work_dir), dataset='demo', pretraining='none',
+    text = leaderboard_table(str(work_dir), dataset='VOC12', pretraining='none',
                              published=PUBLISHED, folders=('cam', 'rw', 'seg'))
     assert text == EXPECTED
 
@@ -91,7 +91,8 @@ def test_random_walk_files_and_optional_crf(work_dir: Path) -> None:
     # the random-walk stage writes one flat file per label folder
     _write(work_dir / 'rw/rw_metrics.json', {'mIoU': 61.234})
     _write(work_dir / 'rw/rw_crf_metrics.json', {'mIoU': 63.0})
-    rows = [line for line in leaderboard_table(str(work_dir), published=()).splitlines()
+    rows = [line for line in leaderboard_table(str(work_dir), 'VOC12', 'ImageNet',
+                                               published=()).splitlines()
             if 'random walk' in line]
     assert rows == [
         '| refined pseudo labels | ours: random walk | 61.23 | VOC12 train | random walk of '
@@ -185,7 +186,52 @@ def test_tool_prints_and_writes_markdown(work_dir: Path, monkeypatch, capsys) ->
     assert '| segmentation | ours: segmentation | 55.31 | demo val |' in written
     assert '| no | demo CAM classifier | seg/seg_metrics.json |' in written
     assert '| no | none | cam/cam_metrics.json |' in written
-    assert '| refined pseudo labels | PSA random walk | 61.0 | VOC12 train (1,464) |' in written
+    # the published results are on VOC: not beside a demo run
+    assert '| PSA random walk |' not in written
+    assert ('No published results on demo: the published VOC12 results are not comparable '
+            '(another dataset) and are not listed.') in written
+
+
+def _record(work_dir: Path, dataset: str) -> None:
+    """A pipeline's run record: the dataset, its split sizes, the initialisations."""
+    _write(work_dir / 'pipeline_summary.json', dict(
+        dataset=dict(name=dataset, splits=dict(train=1464, val=1449)),
+        stages=[dict(name='cam', initialisation='ImageNet'),
+                dict(name='affinity_labels', initialisation=None),
+                dict(name='seg', initialisation='cam stage (ImageNet)')]))
+
+
+def test_the_run_record_names_dataset_splits_and_initialisation(work_dir: Path) -> None:
+    _record(work_dir, 'VOC12')
+    rows = leaderboard_table(str(work_dir), published=PUBLISHED).splitlines()[2:]
+    assert [row.split(' | ')[3:5] for row in rows] == [
+        ['VOC12 train (1,464)', "bg score of the config's test_cfg"],
+        ['VOC12 train (1,464)', 'bg score 0.15 (tuned on the ground truth)'],
+        ['VOC12 train (1,464)', 'not stated'],  # EPS baseline CAM (published)
+        ['VOC12 val (1,449)', 'trained on the pseudo labels, single scale'],
+        ['VOC12 val (1,449)', 'trained on the pseudo labels, multi-scale + flip'],
+        ['VOC12 val (1,449)', 'PSA pseudo labels']]  # PSA ResNet-38 (published)
+    assert [row.split(' | ')[-2] for row in rows] == [
+        'ImageNet', 'ImageNet', 'ImageNet', 'cam stage (ImageNet)', 'cam stage (ImageNet)',
+        'ImageNet']
+    # a run on another dataset: no published row, and the note says why
+    _record(work_dir, 'leaves')
+    rows = leaderboard_table(str(work_dir), published=PUBLISHED).splitlines()[2:]
+    assert [row.split(' | ')[1] for row in rows] == ['ours: CAM'] * 2 + [
+        'ours: segmentation'] * 2
+    assert rows[0].split(' | ')[3] == 'leaves train (1,464)'
+    text, _ = write_leaderboard(str(work_dir))
+    assert 'Dataset: leaves.' in text and 'No published results on leaves' in text
+    # an explicit dataset name wins; the record's split sizes are not its
+    assert '| other train |' in leaderboard_table(str(work_dir), dataset='other')
+    # no record: nothing assumed
+    (work_dir / 'pipeline_summary.json').unlink()
+    row = leaderboard_table(str(work_dir)).splitlines()[2]
+    assert row.split(' | ')[3] == 'not stated train' and row.split(' | ')[-2] == 'not stated'
+    (work_dir / 'pipeline_summary.json').write_text('{"dataset": {"name": 3}}')
+    with pytest.raises(ValueError, match='pipeline_summary.json: dataset/name must be a '
+                       'string, got 3'):
+        leaderboard_table(str(work_dir))
 
 
 def test_values_that_are_not_numbers_are_named(work_dir: Path) -> None:
@@ -221,29 +267,29 @@ def survival_dir(work_dir: Path) -> Path:
 
 
 def test_survival_columns(survival_dir: Path) -> None:
-    text = leaderboard_table(str(survival_dir), dataset='demo', pretraining='none',
+    text = leaderboard_table(str(survival_dir), dataset='VOC12', pretraining='none',
                              published=PUBLISHED, folders=('cam', 'rw', 'seg'))
     assert text == (
         '| stage | result | mIoU | min kept (%) | collapsed | split | settings | CRF'
         ' | pretraining | source |\n'
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
-        '| CAM pseudo labels | ours: CAM | 40.00 | 75.0 (b) | none | demo train'
+        '| CAM pseudo labels | ours: CAM | 40.00 | 75.0 (b) | none | VOC12 train'
         " | bg score of the config's test_cfg | no | none | cam/cam_metrics.json |\n"
-        '| CAM pseudo labels | ours: CAM | 42.50 | - | - | demo train'
+        '| CAM pseudo labels | ours: CAM | 42.50 | - | - | VOC12 train'
         ' | bg score 0.15 (tuned on the ground truth) | no | none'
         ' | cam/cam_metrics.json |\n'
         '| CAM pseudo labels | EPS baseline CAM | 47.05 | - | - | VOC12 train (1,464)'
         ' | not stated | no | ImageNet | EPS paper (CVPR 2021) |\n'
         '| refined pseudo labels | ours: random walk | no ground truth | 40.0 (a) | a'
-        ' | demo train | random walk of the affinity config | no | none'
+        ' | VOC12 train | random walk of the affinity config | no | none'
         ' | rw/rw_metrics.json |\n'
         '| refined pseudo labels | ours: random walk + dCRF | no ground truth | 25.0 (a)'
-        ' | a, b | demo train | random walk of the affinity config | yes | none'
+        ' | a, b | VOC12 train | random walk of the affinity config | yes | none'
         ' | rw/rw_crf_metrics.json |\n'
-        '| segmentation | ours: segmentation | 55.31 | - | - | demo val'
+        '| segmentation | ours: segmentation | 55.31 | - | - | VOC12 val'
         ' | trained on the pseudo labels, single scale | no | none'
         ' | seg/seg_metrics.json |\n'
-        '| segmentation | ours: segmentation | 57.00 | - | - | demo val'
+        '| segmentation | ours: segmentation | 57.00 | - | - | VOC12 val'
         ' | trained on the pseudo labels, multi-scale + flip | yes | none'
         ' | seg/seg_metrics_tta_crf.json |\n'
         '| segmentation | PSA ResNet-38 | 61.7 | - | - | VOC12 val (1,449)'
@@ -251,7 +297,8 @@ def test_survival_columns(survival_dir: Path) -> None:
     # without its survival file, the CRF row (optional) goes; the walk's is missing
     (survival_dir / 'rw/rw_crf_survival.json').unlink()
     (survival_dir / 'rw/rw_survival.json').unlink()
-    rows = [line for line in leaderboard_table(str(survival_dir), published=()).splitlines()
+    rows = [line for line in leaderboard_table(str(survival_dir), 'VOC12', 'ImageNet',
+                                               published=()).splitlines()
             if 'random walk' in line]
     assert rows == ['| refined pseudo labels | ours: random walk | missing | - | - '
                     '| VOC12 train | random walk of the affinity config | no | ImageNet'

@@ -78,9 +78,14 @@ def test_corrupted_copy(demo_root: Path, tmp_path: Path) -> None:
     assert (f'mask value outside classes: {root}/SegmentationClass/{ids[2]}.png: '
             'values [9] (classes 0..6, ignore 255)') in out
     assert f'size mismatch: {root}/SaliencyMaps/{ids[3]}.png: saliency map 5x5' in out
-    # an image without a foreground class is a negative, not a problem
+    # an image without a foreground class is a negative, not a problem (ids[6] and
+    # ids[9], whose only labels are refused, count as negatives too)
     assert f'image {ids[4]}' not in out
-    assert 'images without a foreground class (negatives): 1' in out
+    assert 'images without a foreground class (negatives): 3' in out
+    # what the pipeline would refuse before its first stage, in one entry
+    assert (f"the dataset does not fit the pipeline (nothing was run):\n- {root}/"
+            f"image_labels.json: image '{ids[6]}': class values [9] not in 1..6; image "
+            f"'{ids[9]}': class values [True] not in 1..6") in out
     assert f'unreadable file: {root}/SegmentationClass/{ids[5]}.png' in out
     assert (f'label outside classes: {root}/image_labels.json: image {ids[6]}: '
             'class values [9] not in 1..6') in out
