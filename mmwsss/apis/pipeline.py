@@ -631,7 +631,8 @@ def read_pipeline_dataset(path: str, cfg: Config, stages: Sequence[Stage],
         stage_cfg.merge_from_dict(own[name])
         return stage_cfg
 
-    return pipeline_dataset(path, cfg, list(by_name), load, sources)
+    return pipeline_dataset(path, cfg, {stage.name: stage.steps for stage in stages}, load,
+                            sources)
 
 
 def _initialisation(stage: Stage, step_cfgs: Mapping[str, Config],

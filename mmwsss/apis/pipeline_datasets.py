@@ -48,6 +48,11 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = dict(val_dataloader='val_evaluator', test_dataloader='test_evaluator')
 """The evaluator that scores each loader's predictions."""
 
+STEP_LOADERS = dict(train=LOADERS, test=('test_dataloader', ),
+                    affinity_labels=('train_dataloader', ))
+"""The dataloaders each step of a stage reads (a training step may test after
+training, see ``RunTestAfterTrainHook``)."""
+
 HEADS = ('decode_head', 'auxiliary_head')
 """The heads of a segmentor whose ``num_classes`` the pipeline sets."""
 
@@ -204,10 +209,14 @@ def _lookup(cfg: Mapping[str, Any], key: str) -> Any:
     return value
 
 
-def _datasets(cfg: Mapping[str, Any]) -> List[Tuple[str, Mapping[str, Any]]]:
-    """``(loader, dataset config)`` of the loaders a stage config has."""
+def _datasets(cfg: Mapping[str, Any], steps: Sequence[str] = ('train', )
+              ) -> List[Tuple[str, Mapping[str, Any]]]:
+    """``(loader, dataset config)`` of the loaders a stage config has that its
+    steps read (:data:`STEP_LOADERS`)."""
+    used = {loader for step in steps for loader in STEP_LOADERS.get(step, LOADERS)}
     return [(loader, cfg[loader]['dataset']) for loader in LOADERS
-            if isinstance(cfg.get(loader), Mapping) and cfg[loader].get('dataset')]
+            if loader in used and isinstance(cfg.get(loader), Mapping)
+            and cfg[loader].get('dataset')]
 
 
 def _joined(root: Optional[str], path: str) -> str:
@@ -297,7 +306,7 @@ def dataset_options(stage_cfg: Mapping[str, Any], data_root: Optional[str],
     return options
 
 
-def pipeline_dataset(path: str, cfg: Config, stages: Sequence[str],
+def pipeline_dataset(path: str, cfg: Config, stages: Mapping[str, Sequence[str]],
                      load: Callable[[str, Mapping[str, Any]], Config],
                      option_sources: Mapping[str, Mapping[str, str]]) -> PipelineDataset:
     """Read a pipeline's dataset once, set its stages to it and check them.
@@ -306,7 +315,7 @@ def pipeline_dataset(path: str, cfg: Config, stages: Sequence[str],
         path: Pipeline config file (for the messages).
         cfg: Pipeline config with the command line's pipeline options merged
             (``data_root``, ``classes``, ``dataset_name``, ``ground_truth``).
-        stages: Names of the stages to run, in order.
+        stages: Name -> steps of the stages to run, in order.
         load: ``(stage, first options) -> `` the stage's config with the
             first options merged, then the stage's own options (its
             ``cfg_options`` in the pipeline config, the command line's).
@@ -324,8 +333,8 @@ def pipeline_dataset(path: str, cfg: Config, stages: Sequence[str],
              for stage in stages}
     merged = {stage: load(stage, first[stage]) for stage in stages}
     problems: List[str] = []
-    found = [(f'{stage}.{loader}', dataset) for stage in stages
-             for loader, dataset in _datasets(merged[stage])]
+    found = [(f'{stage}.{loader}', dataset) for stage, steps in stages.items()
+             for loader, dataset in _datasets(merged[stage], steps)]
     if not found:
         raise PipelineDatasetError(f'{path}: no stage reads a dataset')
     if declared is not None:
@@ -360,7 +369,7 @@ def pipeline_dataset(path: str, cfg: Config, stages: Sequence[str],
                     f'has {len(classes) - 1} foreground classes ({source}): the pipeline '
                     f'sets it to {value}; remove that option')
         last[stage] = {}
-        for loader, dataset in _datasets(stage_cfg):
+        for loader, dataset in _datasets(stage_cfg, stages[stage]):
             root = dataset.get('data_root')
             if dataset.get('ann_file'):
                 ann_file = _joined(root, dataset['ann_file'])
