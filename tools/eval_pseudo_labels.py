@@ -128,9 +128,9 @@ def main() -> None:
                 img_ids, classes, args.thresholds, args.criterion_images))
         for index, threshold in enumerate(result['thresholds']):
             print(f'bg {threshold:.2f}: ' + ', '.join(
-                [f'mIoU {result["mIoU"][index]:.2f}'] * ('mIoU' in result) +
-                [f'CRF agreement {result["crf_agreement"][index]:.2f}'] *
-                ('crf_agreement' in result)))
+                ([f'mIoU {result["mIoU"][index]:.2f}'] if 'mIoU' in result else []) +
+                ([f'CRF agreement {result["crf_agreement"][index]:.2f}']
+                 if 'crf_agreement' in result else [])))
         if 'best_mIoU' in result:
             print(f'best (tuned on the ground truth): bg {result["best_bg_threshold"]:.2f}, '
                   f'mIoU {result["best_mIoU"]:.2f}')

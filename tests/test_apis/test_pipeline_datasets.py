@@ -254,10 +254,16 @@ def test_readme_commands_one_class_with_negatives(datasets: Dict[str, Path],
     assert not list(work_dir.glob('*/*metrics.json'))
     assert len(list((work_dir / 'rw/rw_pseudo_labels').iterdir())) == 8
     assert json.loads((work_dir / 'rw/rw_survival.json').read_text())['num_images'] == 8
+    assert json.loads((work_dir / 'rw/rw_choice.json').read_text())['chosen']
     text = (work_dir / 'leaderboard.md').read_text()
     assert ('| refined pseudo labels | ours: random walk | no ground truth | 100.0 (defect) '
             '| none | defects_no_gt train (8) |') in text
     assert '| eps stage (from scratch) | rw/rw_metrics.json |' in text
+    # the CAM background score chosen without ground truth (docs/own_dataset.md)
+    result = run_tool([sys.executable, 'tools/eval_pseudo_labels.py', 'cams',
+                       str(work_dir / 'eps/cams'), '--data-root', str(datasets['one_no_gt']),
+                       '--no-gt'])
+    assert 'chosen without ground truth: bg ' in result.stdout
 
 
 def test_initialisation_in_words(tmp_path: Path) -> None:
