@@ -465,7 +465,7 @@ def _affinity_labels(stage: Stage, cfg: Config, fields: Mapping[str, Any]) -> in
 
 def _images_without_labels(loader) -> int:
     """How many images of a step's dataset have an empty image-level label list
-    (allowed, with a warning; see ``WSSSDataset.empty_label_ids``)."""
+    (the classifier's negatives; see ``WSSSDataset.empty_label_ids``)."""
     return len(getattr(loader.dataset, 'empty_label_ids', ()))
 
 

@@ -197,3 +197,33 @@ def test_label_file_keys_are_distinct_plain_names(demo_root: Path, tmp_path: Pat
     label_file.write_text(text.format(first, entries=entries))
     with pytest.raises(ValueError, match=message.format(first)):
         _dataset(demo_root, img_label_file=str(label_file))
+
+
+def test_meta_json_declares_the_classes(demo_root: Path, tmp_path: Path) -> None:
+    """A hand-written meta.json needs only the classes (palette: VOC's colours)."""
+    root = tmp_path / 'two'
+    shutil.copytree(demo_root, root)
+    (root / 'meta.json').write_text('{"classes": ["background", "checker", "stripes", '
+                                    '"dots", "rings", "zigzag", "train"]}')
+    dataset = _dataset(root)
+    assert dataset.metainfo['classes'] == DEMO_CLASSES
+    assert dataset.metainfo['palette'][:3] == [[0, 0, 0], [128, 0, 0], [0, 128, 0]]
+    for meta, message in (
+            ('{"classes": ["background"]}', 'at least two distinct names'),
+            ('{"classes": ["background", "a", "a"]}', 'at least two distinct names'),
+            ('{"classes": ["background", "a"], "palette": [[0, 0, 0]]}',
+             r'one \[R, G, B\] colour per class \(2\)')):
+        (root / 'meta.json').write_text(meta)
+        with pytest.raises(ValueError, match=f'{root}/meta.json: .*{message}'):
+            _dataset(root)
+
+
+def test_no_ground_truth(demo_root: Path) -> None:
+    """``seg_map_path=None`` (a dataset without masks): no ground truth is loaded."""
+    dataset = _dataset(demo_root, data_prefix=dict(img_path='JPEGImages', seg_map_path=None),
+                       pipeline=[dict(type='LoadWSSSImage'), dict(type='LoadWSSSAnnotations'),
+                                 dict(type='PackWSSSInputs')])
+    assert 'seg_map_path' not in dataset.get_data_info(0)
+    sample = dataset[0]['data_samples']
+    assert 'gt_sem_seg' not in sample and 'seg_map_path' not in sample.metainfo
+    assert sample.gt_img_labels.shape == (6, )
