@@ -147,7 +147,8 @@ def test_classes_option_without_meta_json(datasets: Dict[str, Path], tmp_path: P
 def test_voc_pipelines_keep_their_head_sizes() -> None:
     """The VOC configs are unchanged: the VOC classes (no meta.json) give the
     heads the sizes their configs state."""
-    cam = Config.fromfile(str(REPO_ROOT / 'configs/cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py'))
+    cam = Config.fromfile(
+        str(REPO_ROOT / 'configs/cam/cam_wideresnet38_4xb4-15e_voc12aug-448x448.py'))
     assert head_sizes(cam.model, VOC_METAINFO['classes']) == {
         'model.decode_head.num_classes': cam.model.decode_head.num_classes}
     for pipeline in ('configs/eps/eps-psa-pipeline_wideresnet38_voc12aug-448x448.py', ):
