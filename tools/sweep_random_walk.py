@@ -101,7 +101,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'off)')
     parser.add_argument('--config',
                         help='AffinityNet config whose test_cfg setting is added to the grid '
-                        'and reported as "config" (and whose core_score is used)')
+                        'and reported as "config" (and whose core_score is used); a config '
+                        'with choose_walk_setting = True reports the setting chosen without '
+                        'ground truth on this grid as its own')
     parser.add_argument('--out', help='result JSON (default: rw_sweep.json next to '
                         'affinity_dir)')
     args = parser.parse_args(argv)
@@ -207,9 +209,12 @@ def _setting_text(setting: Setting) -> str:
     return f'{background}, beta {beta:g}, t {num_iters}'
 
 
-def config_setting(path: str) -> Tuple[Setting, Optional[float]]:
-    """The walk setting and CAM-core score of an AffinityNet config's test_cfg."""
-    cfg = Config.fromfile(path).model.test_cfg
+def config_setting(path: str) -> Tuple[Setting, Optional[float], bool]:
+    """The walk setting and CAM-core score of an AffinityNet config's test_cfg, and
+    whether the config chooses its setting without ground truth
+    (``choose_walk_setting``)."""
+    config = Config.fromfile(path)
+    cfg = config.model.test_cfg
     bg_score = cfg.get('bg_score')
     if isinstance(bg_score, (list, tuple)):
         background = Background('bg_score', tuple(float(score) for score in bg_score))
@@ -217,7 +222,8 @@ def config_setting(path: str) -> Tuple[Setting, Optional[float]]:
         background = Background('bg_score', float(bg_score))
     else:
         background = Background('alpha', float(cfg['bg_alpha']))
-    return (background, float(cfg['beta']), int(cfg['num_iters'])), cfg.get('core_score')
+    return ((background, float(cfg['beta']), int(cfg['num_iters'])), cfg.get('core_score'),
+            bool(config.get('choose_walk_setting', False)))
 
 
 def class_setting(chosen: Setting, totals: Dict[Setting, SettingTotals],
@@ -353,7 +359,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     if miou:
         result['best'] = entry(ranked[0])
     if config is not None:
-        result['config'] = dict(entry(config[0]), path=args.config)
+        # a config that chooses its walk without ground truth walks the chosen setting
+        result['config'] = dict(entry(chosen if config[2] else config[0]), path=args.config,
+                                chooses_without_gt=config[2])
     if crf_settings:
         best_crf = max(crf_settings, key=crf_miou.get)
         result['best_crf'] = _setting_dict(best_crf, True, mIoU=crf_miou[best_crf],
@@ -382,7 +390,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                            ('chosen without ground truth, one background',
                             chosen_one if per_class is not None else None),
                            ('chosen without ground truth', chosen),
-                           ('the config\'s setting', config[0] if config else None)):
+                           ('the config\'s setting', None if config is None else
+                            chosen if config[2] else config[0])):
         if setting is not None:
             gt_text = f'mIoU {miou[setting]:.2f}, ' if miou else ''
             print(f'{label}: {_setting_text(setting)} ({gt_text}CRF agreement '
