@@ -8,7 +8,7 @@ per-class IoU table (one column per result), and writes both to
 
 Examples::
 
-    python tools/leaderboard.py work_dirs/psa_voc12
+    python tools/leaderboard.py work_dirs/psa_voc12 --networks 'seg=DeepLab-v2 ResNet-101'
     python tools/leaderboard.py work_dirs/demo --dataset demo \
         --pretraining none 'seg=demo CAM classifier'
 """
@@ -28,6 +28,9 @@ def main() -> None:
                         help='initialisation of our networks (e.g. ImageNet, none); '
                         'STAGE=TEXT entries (stages cam, pseudo, seg) override it '
                         'for one stage')
+    parser.add_argument('--networks', nargs='+', default=[], metavar='STAGE=TEXT',
+                        help='our network per stage (cam, pseudo, seg), named in its rows '
+                        'as the published rows name theirs')
     parser.add_argument('--out', help='Markdown file (default: {work_dir}/leaderboard.md)')
     args = parser.parse_args()
     pretraining = dict(item.split('=', 1) if '=' in item else ('default', item)
@@ -35,7 +38,14 @@ def main() -> None:
     unknown = set(pretraining) - set(STAGES) - {'default'}
     if unknown:
         parser.error(f'--pretraining: unknown stage {sorted(unknown)}; stages: {list(STAGES)}')
-    text, out = write_leaderboard(args.work_dir, args.dataset, pretraining, args.out)
+    if any('=' not in item for item in args.networks):
+        parser.error(f'--networks: expected STAGE=TEXT items, got {args.networks}')
+    networks = dict(item.split('=', 1) for item in args.networks)
+    unknown = set(networks) - set(STAGES)
+    if unknown:
+        parser.error(f'--networks: unknown stage {sorted(unknown)}; stages: {list(STAGES)}')
+    text, out = write_leaderboard(args.work_dir, args.dataset, pretraining, args.out,
+                                  networks=networks)
     print(text, end='')
     print(f'\nwritten to {out}')
 

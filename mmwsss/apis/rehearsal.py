@@ -11,7 +11,8 @@ before a real run. The options change only:
 - the weights: none pre-trained (there are none at these widths);
 - the length: one epoch, or two iterations;
 - the scales: training resize scales and crops, the classifier's test scales
-  and the segmentation test scale.
+  and the segmentation test scale;
+- the leaderboard's pretraining column (``none``: no weights are loaded).
 
 Example (what ``tests/test_apis/test_rehearsal.py`` runs)::
 
@@ -117,9 +118,10 @@ def rehearsal_pipeline_options(path: str, root: str, width: float = 0.125) -> Li
 
     Returns:
         ``STAGE.key=value`` strings; the affinity-label step gets one CRF
-        process per rank (``stages.affinity_labels.workers=1``).
+        process per rank (``stages.affinity_labels.workers=1``), the
+        leaderboard's pretraining is ``none``.
     """
-    options: List[str] = []
+    options: List[str] = ['leaderboard.pretraining=none']
     for stage in parse_stages(Config.fromfile(path)):
         cfg = Config.fromfile(stage.config)
         if stage.steps == ('affinity_labels', ):
@@ -130,6 +132,22 @@ def rehearsal_pipeline_options(path: str, root: str, width: float = 0.125) -> Li
         options += [f'{stage.name}.{key}={_option_text(value)}'
                     for key, value in stage_options.items()]
     return options
+
+
+def rehearsal_stage_options(path: str, root: str, width: float = 0.125) -> List[str]:
+    """``--cfg-options`` of one VOC stage config for a rehearsal (see
+    :func:`small_stage_options`), e.g. for ``tools/voc_test_submission.py``.
+
+    Args:
+        path: Stage config.
+        root: The rehearsal dataset.
+        width: Width multiplier of the backbone.
+
+    Returns:
+        ``key=value`` strings.
+    """
+    return [f'{key}={_option_text(value)}'
+            for key, value in small_stage_options(Config.fromfile(path), root, width).items()]
 
 
 def _option_text(value: Any) -> str:

@@ -23,4 +23,9 @@ stages = dict(
                  cfg_options=seg_options),
     seg_tta_crf=dict(config=seg_config, steps=['test'], checkpoint='{seg.checkpoint}',
                      tta=True, crf=True, cfg_options=seg_options))
-leaderboard = dict(dataset='VOC12', pretraining='ImageNet')
+# Our rows name the segmentation network, as the published rows name theirs;
+# with a DeepLabV3+ variant set leaderboard.networks.seg too (e.g.
+# 'leaderboard.networks.seg=DeepLabV3+ ResNet-101').
+# (COCO-initialised DeepLab-v2: 'leaderboard.pretraining.seg=COCO')
+leaderboard = dict(dataset='VOC12', pretraining=dict(default='ImageNet'),
+                   networks=dict(seg='DeepLab-v2 ResNet-101, MSC training'))
