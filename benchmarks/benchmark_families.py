@@ -46,7 +46,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PIPELINE = osp.join(REPO, 'configs/psa/psa-pipeline_wideresnet38-w0.125_1xb16_demo-112x112.py')
 AFFINITY_CONFIG = osp.join(REPO,
                            'configs/psa/affinitynet_wideresnet38-w0.125_1xb8-8e_demo-112x112.py')
-GRID = ['--alphas', '--bg-scores', '0.4', '0.5', '0.6', '0.7', '--betas', '8', '16',
+GRID = ['--alphas', '--bg-scores', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '--betas', '8', '16',
         '--iters', '8', '16', '32', '64']
 SWEEP_FILE = 'rw/rw_sweep_benchmark.json'
 NO_GUARANTEE_FILE = 'rw/rw_sweep_benchmark_no_cores.json'
@@ -131,9 +131,11 @@ def read_results(work_dir: str) -> Optional[Dict[str, dict]]:
 
     def walk(entry: dict) -> dict:
         iou = {name: values['IoU'] for name, values in entry['scores']['per_class'].items()}
+        bg = entry['bg_score']
+        bg = '/'.join(f'{score:g}' for score in bg) if isinstance(bg, list) else bg
         return dict(mIoU=entry['mIoU'], iou=iou,
                     collapsed=entry['collapsed'],
-                    setting=f'bg {entry["bg_score"]}, beta {entry["beta"]:g}, t {entry["t"]}')
+                    setting=f'bg {bg}, beta {entry["beta"]:g}, t {entry["t"]}')
 
     return {
         'CAM, bg of the config': dict(mIoU=cam['mIoU'], iou=_ious(cam)),
@@ -141,6 +143,7 @@ def read_results(work_dir: str) -> Optional[Dict[str, dict]]:
                                   setting=f'bg {cam["best_bg_threshold"]}'),
         'walk, shipped defaults': walk(sweep['config']),
         'walk, shipped, no CAM cores': walk(no_cores['config']),
+        'walk, chosen without GT, one bg': walk(sweep['chosen_one_bg']),
         'walk, chosen without GT': walk(sweep['chosen']),
         'walk, best of the grid (GT)': walk(sweep['best']),
     }

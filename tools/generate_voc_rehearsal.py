@@ -26,6 +26,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-sbd', type=int, default=defaults.num_sbd,
                         help='images only in train_aug')
     parser.add_argument('--num-val', type=int, default=defaults.num_val)
+    parser.add_argument('--num-test', type=int, default=defaults.num_test,
+                        help='test images (JPEGs and test.txt only)')
     return parser.parse_args()
 
 
@@ -33,7 +35,7 @@ def main() -> None:
     """Generate the dataset and print the size of each split."""
     args = parse_args()
     config = VOCRehearsalConfig(num_train=args.num_train, num_sbd=args.num_sbd,
-                                num_val=args.num_val)
+                                num_val=args.num_val, num_test=args.num_test)
     lists = generate_voc_rehearsal(args.out_dir, seed=args.seed, config=config)
     sizes = ', '.join(f'{name} {len(ids)}' for name, ids in lists.items())
     print(f'VOC rehearsal dataset written to {args.out_dir}: {sizes}')

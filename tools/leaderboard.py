@@ -11,7 +11,7 @@ published results are listed only beside a run on their dataset.
 
 Examples::
 
-    python tools/leaderboard.py work_dirs/psa_voc12
+    python tools/leaderboard.py work_dirs/psa_voc12 --networks 'seg=DeepLab-v2 ResNet-101'
     python tools/leaderboard.py work_dirs/cam_only --dataset VOC12 --pretraining ImageNet
 """
 import argparse
@@ -31,6 +31,9 @@ def main() -> None:
                         help='initialisation of our networks (e.g. ImageNet, none); '
                         'STAGE=TEXT entries (stages cam, pseudo, seg) override it '
                         "for one stage (default: each stage's in the run record)")
+    parser.add_argument('--networks', nargs='+', default=[], metavar='STAGE=TEXT',
+                        help='our network per stage (cam, pseudo, seg), named in its rows '
+                        'as the published rows name theirs')
     parser.add_argument('--out', help='Markdown file (default: {work_dir}/leaderboard.md)')
     args = parser.parse_args()
     pretraining = dict(item.split('=', 1) if '=' in item else ('default', item)
@@ -38,7 +41,14 @@ def main() -> None:
     unknown = set(pretraining or {}) - set(STAGES) - {'default'}
     if unknown:
         parser.error(f'--pretraining: unknown stage {sorted(unknown)}; stages: {list(STAGES)}')
-    text, out = write_leaderboard(args.work_dir, args.dataset, pretraining, args.out)
+    if any('=' not in item for item in args.networks):
+        parser.error(f'--networks: expected STAGE=TEXT items, got {args.networks}')
+    networks = dict(item.split('=', 1) for item in args.networks)
+    unknown = set(networks) - set(STAGES)
+    if unknown:
+        parser.error(f'--networks: unknown stage {sorted(unknown)}; stages: {list(STAGES)}')
+    text, out = write_leaderboard(args.work_dir, args.dataset, pretraining, args.out,
+                                  networks=networks)
     print(text, end='')
     print(f'\nwritten to {out}')
 

@@ -41,7 +41,8 @@ from mmwsss.evaluation.folder_evaluation import read_split
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
 from mmwsss.evaluation.label_criterion import (ImageResult, SettingTotals, WalkGrid,
-                                               choose_setting, crf_agreement,
+                                               choose_class_bg_scores, choose_setting,
+                                               crf_agreement,
                                                rejected_classes, criterion_subset,
                                                score_walk_settings)
 from mmwsss.ops.random_walk_sweep import Background, Setting
@@ -100,7 +101,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'off)')
     parser.add_argument('--config',
                         help='AffinityNet config whose test_cfg setting is added to the grid '
-                        'and reported as "config" (and whose core_score is used)')
+                        'and reported as "config" (and whose core_score is used); a config '
+                        'with choose_walk_setting = True reports the setting chosen without '
+                        'ground truth on this grid as its own')
     parser.add_argument('--out', help='result JSON (default: rw_sweep.json next to '
                         'affinity_dir)')
     args = parser.parse_args(argv)
@@ -206,14 +209,43 @@ def _setting_text(setting: Setting) -> str:
     return f'{background}, beta {beta:g}, t {num_iters}'
 
 
-def config_setting(path: str) -> Tuple[Setting, Optional[float]]:
-    """The walk setting and CAM-core score of an AffinityNet config's test_cfg."""
-    cfg = Config.fromfile(path).model.test_cfg
-    if cfg.get('bg_score') is not None:
-        background = Background('bg_score', float(cfg['bg_score']))
+def config_setting(path: str) -> Tuple[Setting, Optional[float], bool]:
+    """The walk setting and CAM-core score of an AffinityNet config's test_cfg, and
+    whether the config chooses its setting without ground truth
+    (``choose_walk_setting``)."""
+    config = Config.fromfile(path)
+    cfg = config.model.test_cfg
+    bg_score = cfg.get('bg_score')
+    if isinstance(bg_score, (list, tuple)):
+        background = Background('bg_score', tuple(float(score) for score in bg_score))
+    elif bg_score is not None:
+        background = Background('bg_score', float(bg_score))
     else:
         background = Background('alpha', float(cfg['bg_alpha']))
-    return (background, float(cfg['beta']), int(cfg['num_iters'])), cfg.get('core_score')
+    return ((background, float(cfg['beta']), int(cfg['num_iters'])), cfg.get('core_score'),
+            bool(config.get('choose_walk_setting', False)))
+
+
+def class_setting(chosen: Setting, totals: Dict[Setting, SettingTotals],
+                  survival: Dict[Setting, dict], classes: List[str]) -> Optional[Setting]:
+    """The chosen beta and t with one background score per class.
+
+    Each class takes its own score among the constant backgrounds of the
+    grid at the chosen beta and t (``choose_class_bg_scores``; a class no
+    score keeps takes the chosen one). None when the chosen setting has no
+    constant background, or the grid only one score.
+    """
+    background, beta, num_iters = chosen
+    same_walk = {s[0].value: s for s in totals
+                 if s[0].kind == 'bg_score' and not isinstance(s[0].value, tuple)
+                 and s[1:] == (beta, num_iters)}
+    if background.kind != 'bg_score' or isinstance(background.value, tuple) or \
+            len(same_walk) < 2:
+        return None
+    scores = choose_class_bg_scores(
+        {score: totals[s].agreement for score, s in same_walk.items()},
+        {score: survival[s] for score, s in same_walk.items()}, classes, background.value)
+    return Background('bg_score', scores), beta, num_iters
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -257,7 +289,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     bg_scores = [b.value for b in backgrounds if b.kind == 'bg_score']
     criterion_ids = {img_ids[i] for i in criterion_subset(len(img_ids), args.criterion_images)}
 
-    def tasks(crf_settings: Optional[List[Setting]]) -> List[tuple]:
+    def tasks(grid: WalkGrid, crf_settings: Optional[List[Setting]]) -> List[tuple]:
         return [(osp.join(args.affinity_dir, f'{i}.npz'),
                  osp.join(gt_dir, f'{i}.png') if gt_dir else None,
                  osp.join(args.data_root, args.img_dir, f'{i}{args.img_suffix}'),
@@ -268,21 +300,31 @@ def main(argv: Optional[List[str]] = None) -> None:
     grid = WalkGrid(alphas, bg_scores, args.betas, sorted(args.iters))
     settings = grid.settings()
     start = time.perf_counter()
-    totals = sweep(tasks(None), args.workers, 'random walk grid', len(classes) - 1)
+    totals = sweep(tasks(grid, None), args.workers, 'random walk grid', len(classes) - 1)
     walk_seconds = time.perf_counter() - start
     survival = {s: survival_metrics(totals[s].survival, classes) for s in settings}
     collapsed = {s: len(rejected_classes(survival[s])) for s in settings}
     agreement = {s: crf_agreement(totals[s].agreement) for s in settings}
-    chosen = choose_setting(agreement, collapsed)
-    scores = ({s: segmentation_scores(totals[s].confusion, classes) for s in settings}
+    chosen_one = choose_setting(agreement, collapsed)
+    chosen = chosen_one
+    per_class = class_setting(chosen_one, totals, survival, classes)
+    if per_class is not None:
+        chosen = per_class
+        per_class_grid = WalkGrid((), [per_class[0].value], [per_class[1]], [per_class[2]])
+        totals.update(sweep(tasks(per_class_grid, None), args.workers,
+                            'per-class backgrounds', len(classes) - 1))
+        survival[chosen] = survival_metrics(totals[chosen].survival, classes)
+        agreement[chosen] = crf_agreement(totals[chosen].agreement)
+    scored = settings + ([chosen] if per_class is not None else [])
+    scores = ({s: segmentation_scores(totals[s].confusion, classes) for s in scored}
               if gt_dir else {})
     miou = {s: scores[s]['mIoU'] for s in scores}
-    ranked = sorted(settings, key=lambda s: -miou[s]) if miou else [chosen]
+    ranked = sorted(settings, key=lambda s: -miou[s]) if miou else [chosen_one]
     crf_settings = [] if not gt_dir else ranked if args.crf_top < 0 else ranked[:args.crf_top]
     crf_scores, crf_seconds = {}, 0.0
     if crf_settings:
         start = time.perf_counter()
-        crf_totals = sweep(tasks(crf_settings), args.workers, 'RW + CRF', len(classes) - 1)
+        crf_totals = sweep(tasks(grid, crf_settings), args.workers, 'RW + CRF', len(classes) - 1)
         crf_seconds = time.perf_counter() - start
         crf_scores = {s: segmentation_scores(crf_totals[s].confusion, classes)
                       for s in crf_settings}
@@ -296,8 +338,10 @@ def main(argv: Optional[List[str]] = None) -> None:
                              scores=scores.get(setting), survival=survival[setting])
 
     result = dict(
-        note=(f'"best": {TUNED_NOTE}; "chosen": without ground truth, the highest CRF '
-              'agreement among the settings that collapse fewest classes'),
+        note=(f'"best": {TUNED_NOTE}; "chosen_one_bg": without ground truth, the highest '
+              'CRF agreement among the settings that collapse fewest classes; "chosen": its '
+              'beta and t with one background score per class, each the highest CRF '
+              'agreement of the class among the scores that keep it'),
         num_images=len(img_ids), criterion_images=len(criterion_ids), workers=args.workers,
         ground_truth=bool(gt_dir), cam_labels=ref_dir, core_score=core_score,
         grid=dict(alphas=alphas, bg_scores=bg_scores, betas=args.betas,
@@ -307,6 +351,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                      crf=round(crf_seconds, 2),
                      crf_per_setting=round(crf_seconds / max(len(crf_settings), 1), 3)),
         chosen=entry(chosen),
+        chosen_one_bg=entry(chosen_one),
         results=[_setting_dict(s, False, mIoU=miou.get(s), crf_agreement=agreement[s],
                                collapsed=survival[s]['collapsed'],
                                rejected=rejected_classes(survival[s])) for s in settings] +
@@ -314,7 +359,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     if miou:
         result['best'] = entry(ranked[0])
     if config is not None:
-        result['config'] = dict(entry(config[0]), path=args.config)
+        # a config that chooses its walk without ground truth walks the chosen setting
+        result['config'] = dict(entry(chosen if config[2] else config[0]), path=args.config,
+                                chooses_without_gt=config[2])
     if crf_settings:
         best_crf = max(crf_settings, key=crf_miou.get)
         result['best_crf'] = _setting_dict(best_crf, True, mIoU=crf_miou[best_crf],
@@ -324,12 +371,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     shown = miou if miou else agreement
     plot_random_walk_sweep(
         shown, backgrounds, args.betas, sorted(args.iters), picture, crf_miou,
-        agreement=agreement if miou else None, chosen=chosen,
+        agreement=agreement if miou else None, chosen=chosen_one,
         title=(f'random-walk mIoU (%), {len(img_ids)} images, {TUNED_NOTE}: best '
                f'{_setting_text(ranked[0])}; CRF agreement below, chosen without it: '
-               f'{_setting_text(chosen)}' if miou else
+               f'{_setting_text(chosen_one)}' if miou else
                f'CRF agreement (%) of the random walk, {len(criterion_ids)} images (no '
-               f'ground truth): chosen {_setting_text(chosen)}'))
+               f'ground truth): chosen {_setting_text(chosen_one)}'))
     for setting in ranked[:5] if miou else []:
         print(f'{_setting_text(setting)}: mIoU {miou[setting]:.2f}, CRF agreement '
               f'{agreement[setting]:.2f}')
@@ -340,8 +387,11 @@ def main(argv: Optional[List[str]] = None) -> None:
           (f'; CRF on {len(crf_settings)} settings in {crf_seconds:.1f} s' if crf_settings
            else ''))
     for label, setting in ((f'best setting ({TUNED_NOTE})', ranked[0] if miou else None),
+                           ('chosen without ground truth, one background',
+                            chosen_one if per_class is not None else None),
                            ('chosen without ground truth', chosen),
-                           ('the config\'s setting', config[0] if config else None)):
+                           ('the config\'s setting', None if config is None else
+                            chosen if config[2] else config[0])):
         if setting is not None:
             gt_text = f'mIoU {miou[setting]:.2f}, ' if miou else ''
             print(f'{label}: {_setting_text(setting)} ({gt_text}CRF agreement '

@@ -84,8 +84,8 @@ from mmengine.runner import Runner
 
 from mmwsss.engine import ResumeWritersHook
 from mmwsss.reporting.leaderboard import RUN_RECORD_FILE, write_leaderboard
-from mmwsss.utils import (apply_test_time_options, init_cpu_process_group, load_config,
-                          read_json_object, remove_stale_temporaries, save_json)
+from mmwsss.utils import (apply_test_time_options, check_batch_split, init_cpu_process_group,
+                          load_config, read_json_object, remove_stale_temporaries, save_json)
 from mmwsss.version import __version__
 from .affinity_labels import affinity_labels_from_config
 from .done_marker import (StaleStepError, check_stage, flat_config, marker_path, new_marker,
@@ -501,6 +501,10 @@ def run_pipeline(path: str,
     cfg.merge_from_dict(pipeline_options)  # may change stages: stages.rw.workers=4
     stages = stages_until(parse_stages(cfg), cfg.get('until'), path)
     init_distributed(launcher)
+    for stage in stages:  # a total batch that a process count cannot split: refused now
+        if 'train' in stage.steps:
+            check_batch_split(stage.config, dict(stage.cfg_options, **stage_options[stage.name]),
+                              get_world_size())
     work_dir = osp.abspath(work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0]))
     fields = pipeline_fields(cfg, work_dir, stages)

@@ -13,6 +13,9 @@ before a real run. The options change only:
 - the scales: training resize scales and crops, the classifier's test scales
   and the segmentation test scale.
 
+The leaderboard's pretraining column then says ``from scratch``, as the run
+records it.
+
 Example (what ``tests/test_apis/test_rehearsal.py`` runs)::
 
     options = rehearsal_pipeline_options(PIPELINE, 'data/voc_rehearsal')
@@ -130,6 +133,22 @@ def rehearsal_pipeline_options(path: str, root: str, width: float = 0.125) -> Li
         options += [f'{stage.name}.{key}={_option_text(value)}'
                     for key, value in stage_options.items()]
     return options
+
+
+def rehearsal_stage_options(path: str, root: str, width: float = 0.125) -> List[str]:
+    """``--cfg-options`` of one VOC stage config for a rehearsal (see
+    :func:`small_stage_options`), e.g. for ``tools/voc_test_submission.py``.
+
+    Args:
+        path: Stage config.
+        root: The rehearsal dataset.
+        width: Width multiplier of the backbone.
+
+    Returns:
+        ``key=value`` strings.
+    """
+    return [f'{key}={_option_text(value)}'
+            for key, value in small_stage_options(Config.fromfile(path), root, width).items()]
 
 
 def _option_text(value: Any) -> str:

@@ -28,7 +28,8 @@ with the fewest rejected (collapsed or flooded) classes
 (:func:`rejected_classes`).
 """
 from dataclasses import dataclass
-from typing import Dict, Hashable, List, Mapping, NamedTuple, Optional, Sequence, TypeVar
+from typing import (Dict, Hashable, List, Mapping, NamedTuple, Optional, Sequence, Tuple,
+                    TypeVar)
 
 import numpy as np
 import torch
@@ -78,15 +79,9 @@ def crf_agreement(confusion: np.ndarray) -> float:
         zero) of ``diag / (row + column - diag)``, in percent; 100 for an
         empty matrix.
     """
-    confusion = np.asarray(confusion, dtype=np.float64)
-    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
-        raise ValueError(f'confusion must be a square matrix, got shape {confusion.shape}')
-    diag = np.diag(confusion)
-    union = confusion.sum(0) + confusion.sum(1) - diag
-    present = union > 0
-    if not present.any():
-        return 100.0
-    return float(100 * np.mean(diag[present] / union[present]))
+    ious = class_crf_agreement(confusion)
+    present = ~np.isnan(ious)
+    return float(np.mean(ious[present])) if present.any() else 100.0
 
 
 def criterion_subset(num_images: int, count: int) -> List[int]:
@@ -127,6 +122,72 @@ def choose_setting(agreement: Mapping[S, float], collapsed: Mapping[S, int]) -> 
     fewest = min(collapsed[setting] for setting in agreement)
     candidates = [setting for setting in agreement if collapsed[setting] == fewest]
     return max(candidates, key=lambda setting: agreement[setting])
+
+
+def class_crf_agreement(confusion: np.ndarray) -> np.ndarray:
+    """IoU (%) of each label against its CRF refinement.
+
+    Args:
+        confusion: (n, n) counts, rows the CRF-refined labels, columns the
+            labels before the CRF (see :func:`crf_agreement`).
+
+    Returns:
+        (n,) float64: ``diag / (row + column - diag)`` in percent, NaN for a
+        label in neither.
+    """
+    confusion = np.asarray(confusion, dtype=np.float64)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError(f'confusion must be a square matrix, got shape {confusion.shape}')
+    diag = np.diag(confusion)
+    union = confusion.sum(0) + confusion.sum(1) - diag
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(union > 0, 100 * diag / union, np.nan)
+
+
+def choose_class_bg_scores(agreement: Mapping[float, np.ndarray],
+                           survival: Mapping[float, Mapping[str, object]],
+                           classes: Sequence[str],
+                           fallback: float,
+                           max_area_ratio: float = MAX_AREA_RATIO) -> Tuple[float, ...]:
+    """One constant background score per class, each class's own best.
+
+    A single background score for every class fails the classes whose walked
+    map peaks on a part of their objects (a patterned part, a context
+    region): normalised by its maximum, the rest of the object falls below a
+    background that suits the other classes, and the class shrinks to the
+    part. For each class this takes, among the background scores (of one
+    beta and t) that neither collapse nor flood it (:func:`rejected_classes`),
+    the one whose labels of the class agree best with their dense-CRF
+    refinement (the class's IoU in the agreement matrix,
+    :func:`class_crf_agreement`); the argument of :func:`crf_agreement`
+    applies to each class alone. The classes interact only where their maps
+    overlap, so the scores chosen one class at a time are used together.
+
+    Args:
+        agreement: Background score -> (C + 1, C + 1) agreement counts of its
+            labels (rows the CRF-refined labels).
+        survival: Background score -> label-survival metrics
+            (:func:`~mmwsss.evaluation.label_survival.survival_metrics`).
+        classes: The C + 1 label names, background first.
+        fallback: The score of a class that no background score keeps (or
+            that no criterion image is labelled with).
+        max_area_ratio: Flooding above this area ratio (:func:`rejected_classes`).
+
+    Returns:
+        C scores, in class order (labels 1..C).
+    """
+    if not agreement:
+        raise ValueError('no background score to choose from')
+    scores = list(agreement)
+    ious = {score: class_crf_agreement(agreement[score]) for score in scores}
+    rejected = {score: set(rejected_classes(survival[score], max_area_ratio))
+                for score in scores}
+    chosen = []
+    for label, name in enumerate(classes[1:], start=1):
+        kept = [score for score in scores
+                if name not in rejected[score] and not np.isnan(ious[score][label])]
+        chosen.append(max(kept, key=lambda score: ious[score][label]) if kept else fallback)
+    return tuple(float(score) for score in chosen)
 
 
 class WalkGrid(NamedTuple):

@@ -26,7 +26,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -550,7 +550,9 @@ def random_walk_scores_to_image(scores: Tensor,
     return upsampled if scores.dim() == 4 else upsampled[0]
 
 
-def constant_background(scores: Tensor, bg_score: float, eps: float = 1e-5) -> Tensor:
+def constant_background(scores: Tensor,
+                        bg_score: Union[float, Sequence[float]],
+                        eps: float = 1e-5) -> Tensor:
     """Re-normalise propagated class scores and give the background a constant.
 
     The walk averages each class map over the regions its affinities join, so
@@ -564,11 +566,19 @@ def constant_background(scores: Tensor, bg_score: float, eps: float = 1e-5) -> T
     propagated class reaches ``bg_score`` of its maximum. (IRNet labels its
     walked CAMs the same way, dividing by one maximum over all classes.)
 
+    With one score per class, ``b_c``, a pixel is foreground where a class
+    reaches ``b_c`` of its maximum: the background channel is 1 and class ``c``
+    is ``n_c / b_c`` (``n_c`` the class divided by its maximum). With every
+    ``b_c`` equal to ``b`` the argmax and the per-pixel probabilities
+    (scores divided by their sum, as the dense CRF reads them) are those of
+    the single score ``b``.
+
     Args:
         scores: Propagated scores (C + 1, H, W) or (S, C + 1, H, W); channel
             0 (the background) is replaced, channels 1..C are the classes
             (zero for absent ones, which stay zero).
-        bg_score: Constant background score in (0, 1).
+        bg_score: Constant background score in (0, 1), or C scores in (0, 1),
+            one per class (in channel order).
         eps: Added to each maximum, so all-zero channels stay zero.
 
     Returns:
@@ -579,8 +589,15 @@ def constant_background(scores: Tensor, bg_score: float, eps: float = 1e-5) -> T
                          f'got shape {tuple(scores.shape)}')
     classes = scores[..., 1:, :, :]
     classes = classes / (classes.amax(dim=(-2, -1), keepdim=True) + eps)
-    background = torch.full_like(scores[..., :1, :, :], bg_score)
-    return torch.cat([background, classes], dim=-3)
+    if isinstance(bg_score, (int, float)):
+        background = torch.full_like(scores[..., :1, :, :], bg_score)
+        return torch.cat([background, classes], dim=-3)
+    class_scores = torch.as_tensor(bg_score, dtype=scores.dtype, device=scores.device)
+    if class_scores.shape != (classes.shape[-3], ):
+        raise ValueError(f'{class_scores.numel()} background scores for '
+                         f'{classes.shape[-3]} classes: give one score, or one per class')
+    background = torch.ones_like(scores[..., :1, :, :])
+    return torch.cat([background, classes / class_scores[:, None, None]], dim=-3)
 
 
 def channel_argmax(scores: Tensor) -> Tensor:

@@ -8,7 +8,7 @@ constant background (``bg_score``, see
 :func:`~mmwsss.ops.random_walk.constant_background`) needs no walk of its
 own: it re-normalises the same walked classes.
 """
-from typing import Iterator, List, NamedTuple, Sequence, Tuple
+from typing import Iterator, List, NamedTuple, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -26,14 +26,18 @@ class Background(NamedTuple):
             walked with the classes (``AffinityNet`` test_cfg ``bg_alpha``);
             ``'bg_score'``: the constant ``value`` after the walk, each walked
             class divided by its maximum (test_cfg ``bg_score``).
-        value: The exponent or the constant score.
+        value: The exponent, the constant score, or a tuple of C constant
+            scores, one per class (class order).
     """
 
     kind: str
-    value: float
+    value: Union[float, Tuple[float, ...]]
 
     def __str__(self) -> str:
-        return f'{"alpha" if self.kind == "alpha" else "bg score"} {self.value:g}'
+        name = 'alpha' if self.kind == 'alpha' else 'bg score'
+        if isinstance(self.value, tuple):
+            return f'{name}s per class ' + '/'.join(f'{value:g}' for value in self.value)
+        return f'{name} {self.value:g}'
 
 
 Setting = Tuple[Background, float, int]
@@ -47,7 +51,7 @@ def random_walk_sweep(cams: Tensor,
                       iters: Sequence[int],
                       radius: int = 5,
                       stride: int = 8,
-                      bg_scores: Sequence[float] = ()
+                      bg_scores: Sequence[Union[float, Tuple[float, ...]]] = ()
                       ) -> Iterator[Tuple[List[Setting], Tensor, Tensor]]:
     """Yield the random-walk scores of one image for every setting of a grid.
 
@@ -69,7 +73,8 @@ def random_walk_sweep(cams: Tensor,
         iters: Numbers of steps t (non-negative).
         radius: Pair radius r.
         stride: Output stride of the features.
-        bg_scores: Constant background scores in (0, 1).
+        bg_scores: Constant background scores in (0, 1), each one score or a
+            tuple of C scores, one per class.
 
     Yields:
         For each beta: ``(settings, scores, channel_labels)``: the S
@@ -82,6 +87,10 @@ def random_walk_sweep(cams: Tensor,
         raise ValueError(f'cams must be (C, H, W), got shape {tuple(cams.shape)}')
     if not alphas and not bg_scores:
         raise ValueError('the sweep needs at least one alpha or one bg_score')
+    per_class = [score for score in bg_scores if isinstance(score, tuple)]
+    if any(len(scores) != cams.shape[0] for scores in per_class):
+        raise ValueError(f'per-class background scores {per_class} for {cams.shape[0]} '
+                         'classes: give one score per class')
     image_size = tuple(cams.shape[-2:])
     present = torch.nonzero(cams.flatten(1).ne(0).any(dim=1)).flatten()
     channel_labels = torch.cat([present.new_zeros(1), present + 1])
@@ -116,5 +125,8 @@ def random_walk_sweep(cams: Tensor,
         if len(present):
             for index, (background, _, _) in enumerate(settings):
                 if background.kind == 'bg_score':
-                    scores[index] = constant_background(scores[index], background.value)
+                    value = background.value
+                    if isinstance(value, tuple):
+                        value = [value[label] for label in present.tolist()]
+                    scores[index] = constant_background(scores[index], value)
         yield settings, scores, channel_labels

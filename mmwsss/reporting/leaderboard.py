@@ -37,6 +37,11 @@ Pretraining = Union[str, Mapping[str, str]]
 """Initialisation of our networks: one text for every stage, or per stage key
 of :data:`STAGES` with the key ``'default'`` for the others."""
 
+Networks = Optional[Mapping[str, str]]
+"""Our network per stage key of :data:`STAGES` (e.g. ``{'seg': 'DeepLab-v2
+ResNet-101'}``), named in the result column of that stage's rows, as the
+published rows name theirs; stages without one keep the bare name."""
+
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -198,11 +203,13 @@ def _number(value: object, path: str, keys: Sequence[str]) -> float:
 
 def _pretraining_of(pretraining: Optional[Pretraining], spec: StageResultFile,
                     record: RunRecord) -> str:
-    """The pretraining text of one result: the caller's, else the run record's."""
+    """The pretraining text of one result: the caller's (for its stage, else
+    its ``default``), else the run record's initialisation of its folder."""
     if isinstance(pretraining, str):
         return pretraining
-    if pretraining is not None:
-        return pretraining.get(spec.stage, pretraining.get('default', NOT_STATED))
+    given = pretraining or {}
+    if spec.stage in given or 'default' in given:
+        return given.get(spec.stage, given.get('default'))
     return record.initialisation.get(_stage_folder(spec.path), NOT_STATED)
 
 
@@ -282,9 +289,16 @@ def survival_cells(survival: Optional[Mapping[str, object]]) -> Tuple[str, str]:
     return min_kept, ', '.join(survival.get('collapsed') or []) or 'none'
 
 
+def _method(spec: StageResultFile, networks: Networks) -> str:
+    """The result column of one of our rows: its name, with its stage's network."""
+    network = (networks or {}).get(spec.stage)
+    return f'{spec.method} ({network})' if network else spec.method
+
+
 def _our_results(work_dir: str, dataset: Optional[str], pretraining: Optional[Pretraining],
                  files: Sequence[StageResultFile],
-                 folders: Optional[Sequence[str]]) -> List[Tuple[Row, Optional[dict]]]:
+                 folders: Optional[Sequence[str]],
+                 networks: Networks = None) -> List[Tuple[Row, Optional[dict]]]:
     """The rows of :func:`our_rows`, each with its label survival (or None)."""
     record = read_run_record(work_dir)
     dataset = dataset or record.dataset or NOT_STATED
@@ -292,11 +306,12 @@ def _our_results(work_dir: str, dataset: Optional[str], pretraining: Optional[Pr
     for spec in _stage_files(work_dir, files, folders):
         path = osp.join(work_dir, spec.path)
         survival = _survival(work_dir, spec)
+        method = _method(spec, networks)
         if not osp.isfile(path):
             if spec.required or survival is not None:
                 unscored = (NO_GROUND_TRUTH if _wrote_survival(work_dir, spec, files)
                             else MISSING)
-                results.append(((STAGES[spec.stage], spec.method, unscored,
+                results.append(((STAGES[spec.stage], method, unscored,
                                  _split_cell(dataset, spec.split, record),
                                  _unknown_settings(spec), spec.crf,
                                  _pretraining_of(pretraining, spec, record), spec.path),
@@ -309,7 +324,7 @@ def _our_results(work_dir: str, dataset: Optional[str], pretraining: Optional[Pr
                 continue
             raise KeyError(f'{path} has no {"/".join(spec.key)!r} '
                            f'(keys: {sorted(metrics)})')
-        results.append(((STAGES[spec.stage], spec.method,
+        results.append(((STAGES[spec.stage], method,
                          f'{_number(value, path, spec.key):.2f}',
                          _split_cell(dataset, spec.split, record),
                          _settings(spec, metrics, path), spec.crf,
@@ -320,7 +335,8 @@ def _our_results(work_dir: str, dataset: Optional[str], pretraining: Optional[Pr
 def our_rows(work_dir: str, dataset: Optional[str] = None,
              pretraining: Optional[Pretraining] = None,
              files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
-             folders: Optional[Sequence[str]] = None) -> List[Row]:
+             folders: Optional[Sequence[str]] = None,
+             networks: Networks = None) -> List[Row]:
     """Table rows of the result files found in a work dir.
 
     Args:
@@ -337,6 +353,7 @@ def our_rows(work_dir: str, dataset: Optional[str] = None,
             stage names); files of other folders are left out. Default: the
             folders present, so an EPS work dir (``eps/``, ``seg/``) lists no
             CAM or random-walk row.
+        networks: Our network per stage (see :data:`Networks`).
 
     Returns:
         One row per number found, and per required file missing from one of
@@ -350,7 +367,8 @@ def our_rows(work_dir: str, dataset: Optional[str] = None,
         ValueError: a file exists but is not a JSON object.
         KeyError: a JSON file lacks a required number or a key of its settings.
     """
-    return [row for row, _ in _our_results(work_dir, dataset, pretraining, files, folders)]
+    return [row for row, _ in _our_results(work_dir, dataset, pretraining, files, folders,
+                                           networks)]
 
 
 def published_row(result: Result) -> Row:
@@ -364,7 +382,8 @@ def leaderboard_table(work_dir: str,
                       pretraining: Optional[Pretraining] = None,
                       published: Sequence[Result] = PUBLISHED_RESULTS,
                       files: Sequence[StageResultFile] = STAGE_RESULT_FILES,
-                      folders: Optional[Sequence[str]] = None) -> str:
+                      folders: Optional[Sequence[str]] = None,
+                      networks: Networks = None) -> str:
     """Markdown table: per stage, our numbers first, then the published ones
     measured on the same dataset (:func:`comparable_results`).
 
@@ -382,11 +401,12 @@ def leaderboard_table(work_dir: str,
         files: Expected result files of the work dir.
         folders: Stage folders the work dir is meant to have (see
             :func:`our_rows`; default: those present).
+        networks: Our network per stage (see :data:`Networks`).
 
     Returns:
         The table, one line per row, ending with a newline.
     """
-    ours = _our_results(work_dir, dataset, pretraining, files, folders)
+    ours = _our_results(work_dir, dataset, pretraining, files, folders, networks)
     published = comparable_results(
         published, dataset or read_run_record(work_dir).dataset or NOT_STATED)
     with_survival = any(survival is not None for _, survival in ours)
@@ -543,7 +563,8 @@ def write_leaderboard(work_dir: str,
                       dataset: Optional[str] = None,
                       pretraining: Optional[Pretraining] = None,
                       out: Optional[str] = None,
-                      folders: Optional[Sequence[str]] = None) -> Tuple[str, str]:
+                      folders: Optional[Sequence[str]] = None,
+                      networks: Networks = None) -> Tuple[str, str]:
     """Write the titled tables of a work dir as Markdown (atomically).
 
     The table of :func:`leaderboard_table`, then (when a result has
@@ -559,6 +580,7 @@ def write_leaderboard(work_dir: str,
         out: Markdown file (default ``{work_dir}/leaderboard.md``).
         folders: Stage folders the work dir is meant to have (see
             :func:`our_rows`; default: those present).
+        networks: Our network per stage (see :data:`Networks`).
 
     Returns:
         The Markdown text and the file written.
@@ -572,7 +594,8 @@ def write_leaderboard(work_dir: str,
     text = (f'# Results of {work_dir} beside the published ones\n\n'
             f'Dataset: {name}. Pseudo labels are scored on the train split, segmentation '
             'on val (mIoU in %, 255 ignored).\n\n'
-            + leaderboard_table(work_dir, dataset, pretraining, folders=folders))
+            + leaderboard_table(work_dir, dataset, pretraining, folders=folders,
+                                networks=networks))
     note = comparison_note(name)
     if note:
         text += '\n' + note

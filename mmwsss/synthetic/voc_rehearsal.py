@@ -15,6 +15,9 @@ unchanged (only ``data_root`` pointed here) before the real data is at hand::
     ImageSets/Segmentation/train_aug.txt    train + the SBD-only images
     ImageSets/Segmentation/train.txt        VOC 2012 train (a subset of train_aug)
     ImageSets/Segmentation/val.txt          VOC 2012 val (disjoint from train_aug)
+    ImageSets/Segmentation/test.txt         VOC 2012 test (only with num_test: images
+                                            without annotations, for
+                                            tools/voc_test_submission.py)
     image_labels.json                       image-level labels of train_aug and val
                                             from the XML files (as tools/prepare_voc.py)
 
@@ -49,6 +52,8 @@ class VOCRehearsalConfig:
         num_train: Images of VOC 2012 train (also in train_aug).
         num_sbd: Images only in train_aug (SBD's extra images).
         num_val: Images of VOC 2012 val.
+        num_test: Images of VOC 2012 test (JPEGs only, as the test release);
+            0 writes no ``test.txt``.
         min_size: Smallest image side (VOC: mostly 375..500).
         max_size: Largest image side.
         jpeg_quality: JPEG quality of the images.
@@ -57,6 +62,7 @@ class VOCRehearsalConfig:
     num_train: int = 4
     num_sbd: int = 4
     num_val: int = 4
+    num_test: int = 0
     min_size: int = 375
     max_size: int = 500
     jpeg_quality: int = 90
@@ -103,10 +109,13 @@ def generate_voc_rehearsal(out_dir: str, seed: int = 0,
         config: Sizes.
 
     Returns:
-        The image ids of each split file (``train_aug``, ``train``, ``val``).
+        The image ids of each split file (``train_aug``, ``train``, ``val``, and
+        ``test`` with ``num_test``).
     """
-    if config.num_train < 1 or config.num_sbd < 0 or config.num_val < 1:
-        raise ValueError(f'need num_train >= 1, num_sbd >= 0 and num_val >= 1, got {config}')
+    if (config.num_train < 1 or config.num_sbd < 0 or config.num_val < 1
+            or config.num_test < 0):
+        raise ValueError(f'need num_train >= 1, num_sbd >= 0, num_val >= 1 and num_test >= 0, '
+                         f'got {config}')
     root = Path(out_dir)
     for sub in ('JPEGImages', 'Annotations', 'SegmentationClass', 'SegmentationClassAug', 'SaliencyMaps',
                 'ImageSets/Segmentation'):
@@ -133,6 +142,12 @@ def generate_voc_rehearsal(out_dir: str, seed: int = 0,
                 save_label_png(label, root / 'SegmentationClass' / f'{img_id}.png')
     lists = {'train_aug': splits['train'] + splits['sbd'], 'train': splits['train'],
              'val': splits['val']}
+    if config.num_test:
+        lists['test'] = _voc_ids(3, config.num_test)
+        for img_id in lists['test']:
+            with atomic_path(root / 'JPEGImages' / f'{img_id}.jpg') as tmp:
+                Image.fromarray(_render(rng, render_cfg).image).save(
+                    tmp, format='JPEG', quality=config.jpeg_quality)
     for name, ids in lists.items():
         with atomic_path(root / 'ImageSets' / 'Segmentation' / f'{name}.txt') as tmp:
             tmp.write_text(''.join(f'{img_id}\n' for img_id in ids))

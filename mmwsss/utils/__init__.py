@@ -3,8 +3,8 @@ from .cam_io import load_cams, save_cams
 from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, add_trust_checkpoint_argument,
                          load_local_checkpoint, register_local_checkpoint_loader,
                          trust_checkpoints)
-from .config import (init_cpu_process_group, launcher_world_size, load_config,
-                     resolve_batch_size)
+from .config import (check_batch_split, init_cpu_process_group, launcher_world_size,
+                     load_config, resolve_batch_size)
 from .finite import NonFiniteError, check_finite
 from .image_ids import check_plain_name, read_id_list
 from .io import atomic_path, save_json, save_label_png, save_npz, voc_palette
@@ -16,7 +16,7 @@ from .affinity_io import load_affinity_scores, save_affinity_scores
 
 __all__ = [
     'atomic_path', 'init_cpu_process_group', 'launcher_world_size', 'load_cams',
-    'load_config', 'resolve_batch_size',
+    'load_config', 'resolve_batch_size', 'check_batch_split',
     'load_local_checkpoint', 'read_npz', 'register_local_checkpoint_loader',
     'save_cams', 'save_json', 'save_label_png', 'save_npz', 'voc_palette',
     'apply_test_time_options', 'variant_suffix', 'load_affinity_scores',

@@ -163,12 +163,36 @@ def resolve_batch_size(cfg: Config, world_size: int,
         raise ValueError(f'{where}: total_batch_size must be a positive integer, '
                          f'got {total!r}')
     if world_size < 1 or total % world_size:
+        counts = [n for n in range(1, total + 1) if total % n == 0]
         raise ValueError(
             f'{where}: the total batch {total} (total_batch_size) cannot be split '
-            f'evenly over {world_size} processes; run it on a number of processes '
-            f'that divides {total}, or set another total_batch_size (add '
+            f'evenly over {world_size} processes; run it on {", ".join(map(str, counts))} '
+            f'processes, or set another total_batch_size (a change of the recipe; add '
             f'auto_scale_lr.enable=True to scale the lr with it)')
     cfg.train_dataloader.batch_size = total // world_size
+
+
+def check_batch_split(path: str, cfg_options: Optional[dict], world_size: int) -> None:
+    """Check, before anything runs, that a training config's total batch splits
+    over ``world_size`` processes (:func:`resolve_batch_size`).
+
+    A pipeline calls it for every training stage before its first stage, so a
+    process count that a later stage's recipe cannot use (e.g. 4 processes for
+    DeepLab-v2's total batch 10) is refused before hours of earlier stages.
+
+    Args:
+        path: Stage config file.
+        cfg_options: The stage's overrides (dotted keys).
+        world_size: Number of training processes.
+
+    Raises:
+        ValueError: as :func:`resolve_batch_size`, naming the config.
+    """
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    resolve_batch_size(cfg, world_size,
+                       per_process_given='train_dataloader.batch_size' in (cfg_options or {}))
 
 
 def init_cpu_process_group() -> None:

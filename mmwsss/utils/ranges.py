@@ -97,7 +97,20 @@ class Flag(NamedTuple):
         return isinstance(value, bool)
 
 
-Rule = Union[Range, Each, Flag, OneOf]
+class Either(NamedTuple):
+    """A value that one of several rules accepts (e.g. one score, or one per class)."""
+
+    rules: tuple
+
+    def __str__(self) -> str:
+        return ' or '.join(str(rule) for rule in self.rules)
+
+    def accepts(self, value: Any) -> bool:
+        """Whether one of ``rules`` accepts ``value``."""
+        return any(rule.accepts(value) for rule in self.rules)
+
+
+Rule = Union[Range, Each, Flag, OneOf, Either]
 """What one setting accepts."""
 
 POSITIVE = Range(0, low_open=True)

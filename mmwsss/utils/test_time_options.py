@@ -10,8 +10,9 @@ from .ranges import Each, OneOf, Range, check_settings
 
 CRF_MODEL_TYPE = 'CRFSegTTAModel'
 
-SEG_MODEL_TYPES = ('EncoderDecoder', )
-"""MMSeg segmentors whose ``test_cfg`` :func:`check_seg_test_cfg` checks (not
+SEG_MODEL_TYPES = ('EncoderDecoder', 'MultiScaleInputEncoderDecoder')
+"""MMSeg segmentors (and mmwsss's subclass of ``EncoderDecoder``) whose
+``test_cfg`` :func:`check_seg_test_cfg` checks (not
 ``CascadeEncoderDecoder``: its heads read keys of their own, PointRend's
 ``subdivision_steps`` ...)."""
 

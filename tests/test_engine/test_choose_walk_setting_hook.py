@@ -13,7 +13,8 @@ from mmseg.registry import DATASETS, MODELS
 
 from mmwsss.engine.hooks import ChooseWalkSettingHook, ResumeWritersHook
 from mmwsss.evaluation.label_survival import survival_metrics
-from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid, choose_setting,
+from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid,
+                                               choose_class_bg_scores, choose_setting,
                                                crf_agreement, criterion_subset,
                                                rejected_classes, score_walk_settings)
 from mmwsss.utils import load_cams, read_image
@@ -41,13 +42,13 @@ def test_choice_equals_the_criterion_of_the_grid(demo_root: Path, fake_cams: Pat
     runner = _runner(tmp_path, demo_root, fake_cams)
     model, dataset = runner.model, runner.test_dataloader.dataset
     hook = ChooseWalkSettingHook(bg_scores=[0.3, 0.6], betas=[16], iters=[0, 8],
-                                 num_images=2)
+                                 num_images=4, per_class=False)
     hook.before_test(runner)
 
     # the reference: the same images, walked and scored directly
     grid = WalkGrid((), [0.3, 0.6], [16.0], [0, 8])
     totals = {}
-    for index in criterion_subset(len(dataset), 2):
+    for index in criterion_subset(len(dataset), 4):
         info = dataset.get_data_info(index)
         item = dataset[index]
         data = model.data_preprocessor(dict(inputs=[item['inputs']],
@@ -76,7 +77,23 @@ def test_choice_equals_the_criterion_of_the_grid(demo_root: Path, fake_cams: Pat
 
     record = json.loads((tmp_path / 'rw_choice.json').read_text())
     assert record['chosen'] == dict(bg_score=background.value, beta=beta, t=num_iters)
-    assert len(record['results']) == 4 and len(record['img_ids']) == 2
+    assert len(record['results']) == 4 and len(record['img_ids']) == 4
+
+    # one background score per class: each class's own among the grid's at that beta and t
+    per_class = ChooseWalkSettingHook(bg_scores=[0.3, 0.6], betas=[16], iters=[0, 8],
+                                      num_images=4)
+    per_class.before_test(runner)
+    survival = {s: survival_metrics(t.survival, classes) for s, t in totals.items()}
+    same_walk = [s for s in totals if s[1:] == (beta, num_iters)]
+    expected = choose_class_bg_scores({s[0].value: totals[s].agreement for s in same_walk},
+                                      {s[0].value: survival[s] for s in same_walk}, classes,
+                                      background.value)
+    assert model.test_cfg['bg_score'] == list(expected) and len(expected) == 6
+    assert set(expected) == {0.3, 0.6}  # a class takes its own score
+    record = json.loads((tmp_path / 'rw_choice.json').read_text())
+    assert record['chosen']['bg_score'] == list(expected)
+    assert record['one_bg_score'] == background.value and record['per_class']
+    hook.before_test(runner)  # the one-background grid again: chosen anew, not read
 
     # a rerun reads the recorded choice instead of walking again
     model.test_cfg.update(bg_score=0.5, beta=2.0, num_iters=1)
@@ -90,7 +107,7 @@ def test_choice_equals_the_criterion_of_the_grid(demo_root: Path, fake_cams: Pat
                side_effect=AssertionError('walked again')), \
             pytest.raises(AssertionError, match='walked again'):
         ChooseWalkSettingHook(bg_scores=[0.5], betas=[16], iters=[8],
-                              num_images=2).before_test(runner)
+                              num_images=4).before_test(runner)
 
 
 def test_chooses_before_the_output_folders_are_claimed() -> None:

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmwsss.evaluation.label_criterion import (choose_setting, crf_agreement,
+from mmwsss.evaluation.label_criterion import (choose_class_bg_scores, choose_setting,
+                                               class_crf_agreement, crf_agreement,
                                                rejected_classes, stacked_confusions)
 
 
@@ -16,6 +17,40 @@ def test_crf_agreement_hand_computed() -> None:
     assert crf_agreement(np.zeros((2, 2))) == 100.0
     with pytest.raises(ValueError, match='square'):
         crf_agreement(np.zeros((2, 3)))
+
+
+def test_class_crf_agreement_hand_computed() -> None:
+    confusion = np.array([[6, 1, 0], [2, 3, 0], [0, 0, 0]])
+    ious = class_crf_agreement(confusion)
+    assert ious[:2].tolist() == pytest.approx([100 * 6 / 9, 100 * 3 / 6])
+    assert np.isnan(ious[2])
+
+
+def test_choose_class_bg_scores_each_class_its_best_kept_score() -> None:
+    classes = ['background', 'a', 'b', 'c']
+
+    def counts(iou_a: float, iou_b: float) -> np.ndarray:
+        # agreement counts whose class IoUs are iou_a and iou_b (of 100 pixels), c absent
+        confusion = np.zeros((4, 4))
+        for label, iou in ((1, iou_a), (2, iou_b)):
+            confusion[label, label] = iou
+            confusion[0, label] = 100 - iou
+        return confusion
+
+    agreement = {0.3: counts(80, 90), 0.5: counts(70, 95), 0.7: counts(60, 50)}
+    keep = {'collapsed': [], 'area_ratio.a': 0.9, 'area_ratio.b': 0.8}
+    survival = {0.3: dict(keep, **{'area_ratio.b': 1.3}), 0.5: keep, 0.7: keep}
+    # a: best agreement at 0.3; b: 0.3 floods (area ratio 1.3), 0.5 is its best;
+    # c: in no criterion image, the fallback
+    assert choose_class_bg_scores(agreement, survival, classes, 0.6) == (0.3, 0.5, 0.6)
+    # a collapses at 0.3 (its next best is 0.5); b no longer floods there but agrees
+    # better at 0.5
+    survival[0.3] = dict(keep, collapsed=['a'])
+    assert choose_class_bg_scores(agreement, survival, classes, 0.6) == (0.5, 0.5, 0.6)
+    rejected_everywhere = {score: dict(keep, collapsed=['a', 'b']) for score in agreement}
+    assert choose_class_bg_scores(agreement, rejected_everywhere, classes, 0.6) == (0.6,) * 3
+    with pytest.raises(ValueError, match='no background score'):
+        choose_class_bg_scores({}, {}, classes, 0.6)
 
 
 def test_choose_prefers_fewest_collapses_then_agreement() -> None:

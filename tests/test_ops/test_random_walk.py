@@ -438,6 +438,26 @@ def test_constant_background_renormalises_each_class_and_sets_the_background():
         constant_background(torch.zeros(1, 2, 2), 0.5)
 
 
+def test_constant_background_per_class_scores():
+    scores = torch.tensor([[[9.0, 9.0, 9.0]], [[0.2, 0.1, 0.05]], [[0.0, 0.0, 0.0]],
+                           [[0.5, 2.0, 0.5]]])
+    # classes normalised: 1 [1, .5, .25], 3 [.25, 1, .25]; one background per class
+    out = constant_background(scores, [0.2, 0.5, 0.3])
+    assert torch.equal(out[0], torch.ones(1, 3))
+    assert torch.allclose(out[1], torch.tensor([[5.0, 2.5, 1.25]]), atol=1e-3)
+    assert torch.equal(out[2], torch.zeros(1, 3))
+    assert torch.allclose(out[3], torch.tensor([[0.25, 1.0, 0.25]]) / 0.3, atol=1e-3)
+    # pixel 2: class 1 at 0.25 >= its 0.2, class 3 at 0.25 < its 0.3
+    assert channel_argmax(out).tolist() == [[1, 3, 1]]
+    # one score per class equal to one score: the same labels and CRF probabilities
+    same = constant_background(scores, [0.5] * 3)
+    single = constant_background(scores, 0.5)
+    assert torch.equal(channel_argmax(same), channel_argmax(single))
+    torch.testing.assert_close(same / same.sum(0), single / single.sum(0))
+    with pytest.raises(ValueError, match='2 background scores for 3 classes'):
+        constant_background(scores, [0.5, 0.5])
+
+
 def test_random_walk_input_without_alpha_walks_the_classes_only():
     cams = torch.rand(3, 16, 16)
     with_alpha = random_walk_input(cams, 4.0, stride=8)

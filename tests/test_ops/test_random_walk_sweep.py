@@ -83,3 +83,20 @@ def test_needs_a_background() -> None:
     cams, affinity = _inputs()
     with pytest.raises(ValueError, match='at least one alpha or one bg_score'):
         next(random_walk_sweep(cams, affinity, [], [8], [4]))
+
+
+def test_per_class_background_scores_equal_their_own_walk() -> None:
+    cams, affinity = _inputs()
+    per_class = (0.7, 0.3, 0.5, 0.4, 0.6)  # classes 1..5; present: 2 and 4 (0.3, 0.4)
+    (settings, scores, channel_labels), = random_walk_sweep(
+        cams, affinity, alphas=[], betas=[8], iters=[16], bg_scores=[per_class, 0.5])
+    assert settings == [(Background('bg_score', per_class), 8, 16),
+                        (Background('bg_score', 0.5), 8, 16)]
+    assert str(settings[0][0]) == 'bg scores per class 0.7/0.3/0.5/0.4/0.6'
+    expected = _reference(cams, affinity, Background('bg_score', 0.5), 8, 16)
+    expected[1:] *= 0.5 / torch.tensor(per_class)[:, None, None]
+    expected[0] = 0.5  # background 1, classes n_c / b_c: 0.5 times those are [0.5, n_c 0.5 / b_c]
+    torch.testing.assert_close(scores[0] * 0.5, expected[channel_labels], atol=1e-5, rtol=0)
+    assert not torch.equal(scores[0].argmax(0), scores[1].argmax(0))
+    with pytest.raises(ValueError, match='one score per class'):
+        next(random_walk_sweep(cams, affinity, [], [8], [16], bg_scores=[(0.5, 0.5)]))

@@ -67,6 +67,29 @@ def test_exact_table(work_dir: Path) -> None:
     assert text == EXPECTED
 
 
+def test_our_network_named_in_its_stage_rows(work_dir: Path) -> None:
+    table = leaderboard_table(str(work_dir), 'VOC12', 'none', published=PUBLISHED,
+                              folders=('cam', 'rw', 'seg'),
+                              networks={'seg': 'DeepLab-v2 ResNet-101'})
+    assert table == EXPECTED.replace('| ours: segmentation |',
+                                     '| ours: segmentation (DeepLab-v2 ResNet-101) |')
+    assert table.count('(DeepLab-v2 ResNet-101)') == 2  # not in the CAM or published rows
+
+
+def test_tool_networks_option(work_dir: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, 'argv', ['leaderboard.py', str(work_dir), '--networks',
+                                      'seg=DeepLab-v2 ResNet-101', 'cam=ResNet-38'])
+    runpy.run_path(str(REPO_ROOT / 'tools/leaderboard.py'), run_name='__main__')
+    written = (work_dir / 'leaderboard.md').read_text()
+    assert '| ours: segmentation (DeepLab-v2 ResNet-101) | 55.31 |' in written
+    assert '| ours: CAM (ResNet-38) | 40.00 |' in written
+    for bad, message in ((['seg'], 'expected STAGE=TEXT'), (['walk=x'], 'unknown stage')):
+        monkeypatch.setattr(sys, 'argv', ['leaderboard.py', str(work_dir), '--networks'] + bad)
+        with pytest.raises(SystemExit):
+            runpy.run_path(str(REPO_ROOT / 'tools/leaderboard.py'), run_name='__main__')
+        assert message in capsys.readouterr().err
+
+
 def test_rows_of_the_stage_folders_present(work_dir: Path) -> None:
     def our_methods() -> list:
         table = leaderboard_table(str(work_dir), dataset='demo', published=())
@@ -169,11 +192,23 @@ def test_published_results_are_complete() -> None:
     for expected in [('PSA ResNet-38 CAM', 47.7), ('PSA random walk', 61.0),
                      ('PSA random walk + dCRF', 59.7), ('IRNet labels (ResNet-50)', 66.5),
                      ('EPS (ResNet-38 + PFAN saliency)', 69.22), ('PSA ResNet-38', 63.7),
-                     ('EPS DeepLab-v2 ResNet-101', 70.8), ('EncNet ResNet-101', 85.9)]:
+                     ('EPS DeepLab-v2 ResNet-101', 70.8), ('EPS DeepLab-v2 ResNet-101', 70.9),
+                     ('EncNet ResNet-101', 85.9)]:
         assert expected in values
     for result in PUBLISHED_RESULTS:
         assert all([result.split, result.settings, result.crf, result.pretraining,
                     result.source])
+    # the EPS README's released-checkpoint figures are labelled as such; the
+    # paper's DeepLab-v2 numbers carry their COCO-pretrained initialisation
+    eps = {(r.stage, r.miou, r.split): r for r in PUBLISHED_RESULTS if r.method.startswith('EPS')}
+    assert {key: r.source for key, r in eps.items()} == {
+        ('cam', 47.05, 'VOC12 train (1,464)'): 'EPS README (released checkpoint, not the paper)',
+        ('pseudo', 69.22, 'VOC12 train (1,464)'):
+            'EPS README (released checkpoint, not the paper)',
+        ('seg', 70.9, 'VOC12 val (1,449)'): 'EPS paper (CVPR 2021)',
+        ('seg', 70.8, 'VOC12 test (1,456)'): 'EPS paper (CVPR 2021)'}
+    assert {r.pretraining for r in eps.values() if r.stage == 'seg'} == {
+        "COCO (OAA's DeepLab init, EPS issue 4)"}
 
 
 def test_tool_prints_and_writes_markdown(work_dir: Path, monkeypatch, capsys) -> None:

@@ -44,6 +44,25 @@ def test_layout_splits_and_files(tmp_path: Path) -> None:
         assert saliency.mode == 'L'
 
 
+def test_test_split_images_only(tmp_path: Path) -> None:
+    config = VOCRehearsalConfig(num_train=3, num_sbd=2, num_val=2, num_test=2)
+    lists = generate_voc_rehearsal(str(tmp_path), seed=1, config=config)
+    assert lists['test'] == ['2010_000000', '2010_000001']
+    split = tmp_path / 'ImageSets' / 'Segmentation' / 'test.txt'
+    assert split.read_text() == '2010_000000\n2010_000001\n'
+    for img_id in lists['test']:
+        assert (tmp_path / 'JPEGImages' / f'{img_id}.jpg').is_file()
+        assert not list(tmp_path.glob(f'*/{img_id}.png'))
+        assert not (tmp_path / 'Annotations' / f'{img_id}.xml').exists()
+    assert '2010_000000' not in json.loads((tmp_path / 'image_labels.json').read_text())
+    # the other splits are those of the same seed without a test split
+    without = generate_voc_rehearsal(str(tmp_path / 'without'), seed=1, config=CONFIG)
+    assert {name: ids for name, ids in lists.items() if name != 'test'} == without
+    for img_id in lists['train_aug'] + lists['val']:
+        assert ((tmp_path / 'JPEGImages' / f'{img_id}.jpg').read_bytes()
+                == (tmp_path / 'without' / 'JPEGImages' / f'{img_id}.jpg').read_bytes())
+
+
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
     generate_voc_rehearsal(str(tmp_path / 'a'), seed=3, config=CONFIG)
     generate_voc_rehearsal(str(tmp_path / 'b'), seed=3, config=CONFIG)

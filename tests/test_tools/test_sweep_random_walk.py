@@ -2,7 +2,7 @@
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional, Union
 
 import numpy as np
 import torch
@@ -17,9 +17,11 @@ from tests.test_tools.test_random_walk_tool import checkpoint  # noqa: F401  (fi
 
 
 def _expected_miou(affinity_dir: Path, gt_dir: Path, classes: list, alpha: Optional[float],
-                   beta: float, num_iters: int, bg_score: Optional[float] = None) -> float:
+                   beta: float, num_iters: int,
+                   bg_score: Union[None, float, List[float]] = None) -> float:
     """mIoU of the plain random walk of the stored affinities, image by image
-    (a walked background of exponent alpha, or the constant bg_score)."""
+    (a walked background of exponent alpha, or the constant bg_score: one, or one per
+    class)."""
     confusion = 0
     for path in sorted(affinity_dir.iterdir()):
         stored = load_walk_affinity(path)
@@ -100,3 +102,23 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     # scores as the random walk on the network's float32 ones
     metrics = json.loads((work_dir / 'rw_metrics.json').read_text())
     assert abs(plain[(1.0, None, 16.0, 16)] - metrics['mIoU']) < 0.5
+
+    # one background score per class (the default choice): the chosen beta and t, each
+    # class at the score of its own highest CRF agreement; a config that chooses
+    # without ground truth reports that setting as its own
+    config = tmp_path / 'choosing.py'
+    config.write_text(f'_base_ = [{str(Path(AFFINITY_CONFIG).resolve())!r}]\n'
+                      'choose_walk_setting = True\n')
+    out = tmp_path / 'per_class.json'
+    run_tool([sys.executable, 'tools/sweep_random_walk.py', str(affinity_dir),
+              '--data-root', str(demo_root), '--alphas', '--bg-scores', '0.3', '0.6',
+              '--betas', '16', '--iters', '8', '--workers', '1', '--criterion-images', '6',
+              '--config', str(config), '--core-score', 'none', '--out', str(out)])
+    sweep = json.loads(out.read_text())
+    chosen, one = sweep['chosen'], sweep['chosen_one_bg']
+    assert one['bg_score'] in (0.3, 0.6) and (one['beta'], one['t']) == (16.0, 8)
+    assert len(chosen['bg_score']) == 6 and set(chosen['bg_score']) == {0.3, 0.6}
+    assert np.isclose(chosen['mIoU'], _expected_miou(affinity_dir, gt_dir, classes, None, 16.0,
+                                                     8, chosen['bg_score']), atol=0.011)
+    assert sweep['config']['bg_score'] == chosen['bg_score']
+    assert sweep['config']['chooses_without_gt']

@@ -5,8 +5,9 @@ import pytest
 from mmengine.config import Config
 
 from mmwsss.engine.hooks.batch_info_hook import batch_info_line
+from mmwsss.apis import pipeline
 from mmwsss.apis.pipeline import is_pipeline_config
-from mmwsss.utils import launcher_world_size, load_config, resolve_batch_size
+from mmwsss.utils import check_batch_split, launcher_world_size, load_config, resolve_batch_size
 from mmwsss.utils.config import sync_bn_to_bn
 from tests.conftest import REPO_ROOT
 
@@ -48,6 +49,43 @@ def test_indivisible_total_is_refused(world_size: int) -> None:
             rf'cam_wideresnet38_4xb4-15e_voc12aug-448x448.py: the total batch 16 '
             rf'\(total_batch_size\) cannot be split evenly over {world_size} processes')):
         resolve_batch_size(cfg, world_size)
+
+
+def test_deeplabv2_total_10_names_the_process_counts_that_keep_it() -> None:
+    path = str(REPO_ROOT / 'configs/seg/deeplabv2_r101-d8_1xb10-20k_voc12aug-pseudo-321x321.py')
+    for world_size in (1, 2, 5, 10):
+        check_batch_split(path, None, world_size)
+    for world_size in (4, 8):
+        with pytest.raises(ValueError, match=(
+                rf'deeplabv2_r101-d8_1xb10-20k_voc12aug-pseudo-321x321.py: the total batch 10 '
+                rf'\(total_batch_size\) cannot be split evenly over {world_size} processes; '
+                r'run it on 1, 2, 5, 10 processes, or set another total_batch_size')):
+            check_batch_split(path, None, world_size)
+    # the documented ways for 4 or 8 processes: another total, or a per-process batch
+    check_batch_split(path, {'total_batch_size': 8, 'auto_scale_lr.enable': True}, 4)
+    check_batch_split(path, {'train_dataloader.batch_size': 2}, 8)
+
+
+def test_pipeline_refuses_a_process_count_before_its_first_stage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, 'get_world_size', lambda: 4)
+    with pytest.raises(ValueError, match='total batch 10 .* cannot be split evenly over 4'):
+        pipeline.run_pipeline(
+            str(REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py'),
+            work_dir=str(tmp_path / 'work'))
+    assert not (tmp_path / 'work').exists()  # nothing ran
+    # with the segmentation stage's total changed, 4 processes pass the check
+    # (the CAM stage, 16, and AffinityNet, 8, split over 4)
+    options = {'seg.total_batch_size': 8, 'seg.auto_scale_lr.enable': True, 'until': 'seg'}
+    monkeypatch.setattr(pipeline, 'pipeline_fields', _stop_after_the_check)
+    with pytest.raises(RuntimeError, match='checked'):
+        pipeline.run_pipeline(
+            str(REPO_ROOT / 'configs/psa/psa-pipeline_wideresnet38_voc12aug-448x448.py'),
+            options, work_dir=str(tmp_path / 'work'))
+
+
+def _stop_after_the_check(*args, **kwargs):
+    raise RuntimeError('checked')
 
 
 def test_bad_total_and_explicit_per_process_batch() -> None:

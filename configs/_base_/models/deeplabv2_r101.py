@@ -4,7 +4,10 @@
 # dilation 2, layer 4 dilation 4), BatchNorm frozen at its pre-trained
 # statistics and affine parameters (the reference PyTorch port,
 # kazuto1011/deeplab-pytorch, trains only the convolutions), and the ASPP-sum
-# classifier (ASPPSumHead: four 3x3 convolutions, rates 6/12/18/24, summed).
+# classifier (ASPPSumHead: four 3x3 convolutions, rates 6/12/18/24, summed),
+# trained on multi-scale inputs (MultiScaleInputEncoderDecoder, deeplab-pytorch's
+# MSC: each crop also at 0.5 and 0.75, logits max-fused, the cross-entropy of
+# the four outputs summed, each averaged over its non-ignored pixels).
 # Input: BGR, 0..255, minus the Caffe mean pixel (deeplab-pytorch's
 # configs/voc12.yaml), no std division; padded with 0 (the mean) and 255.
 norm_cfg = dict(type='BN', requires_grad=False)
@@ -17,7 +20,10 @@ data_preprocessor = dict(
     seg_pad_val=255,
     size_divisor=8)
 model = dict(
-    type='EncoderDecoder',
+    type='MultiScaleInputEncoderDecoder',
+    scales=(0.5, 0.75),
+    # deeplab-pytorch evaluates the fused logits too: fuse_at_test=True
+    fuse_at_test=False,
     data_preprocessor=data_preprocessor,
     # ImageNet: the Caffe ResNet-101 of MMCV's model zoo (BGR, std 1, the same
     # layout); the COCO-pretrained DeepLab-v2 initialisation of the papers:
@@ -42,6 +48,8 @@ model = dict(
         dilations=(6, 12, 18, 24),
         num_classes=21,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        # nn.CrossEntropyLoss(ignore_index=255): the mean over non-ignored pixels
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+                         avg_non_ignore=True)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

@@ -23,4 +23,9 @@ stages = dict(
                  cfg_options=seg_options),
     seg_tta_crf=dict(config=seg_config, steps=['test'], checkpoint='{seg.checkpoint}',
                      tta=True, crf=True, cfg_options=seg_options))
-leaderboard = dict()
+# Our rows name the segmentation network, as the published rows name theirs;
+# with a DeepLabV3+ variant set leaderboard.networks.seg too (e.g.
+# 'leaderboard.networks.seg=DeepLabV3+ ResNet-101'). The dataset and each
+# stage's initialisation are those the run recorded (ImageNet here); to state
+# another: 'leaderboard.pretraining.seg=COCO' (COCO-initialised DeepLab-v2).
+leaderboard = dict(networks=dict(seg='DeepLab-v2 ResNet-101, MSC training'))

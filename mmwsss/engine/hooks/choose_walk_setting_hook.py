@@ -10,7 +10,8 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from mmwsss.evaluation.label_survival import survival_metrics
-from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid, choose_setting,
+from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid,
+                                               choose_class_bg_scores, choose_setting,
                                                crf_agreement, criterion_subset,
                                                rejected_classes, score_walk_settings)
 from mmwsss.utils import read_image, read_json_object, read_label_png, save_json
@@ -32,6 +33,10 @@ class ChooseWalkSettingHook(Hook):
     dataset names them). The chosen setting replaces ``bg_score``, ``beta``
     and ``num_iters`` of the model's ``test_cfg`` for the whole loop, and
     ``{work_dir}/rw_choice.json`` records the grid's scores and the choice.
+    With ``per_class`` (the default) each class then takes its own background
+    score among ``bg_scores`` at the chosen beta and t
+    (:func:`~mmwsss.evaluation.label_criterion.choose_class_bg_scores`), and
+    ``bg_score`` becomes that list of C scores.
     A rerun with the same grid and images reads the choice from that file
     (the network is the same: the stage's checkpoint), so a resumed walk
     uses the setting its first images were walked with.
@@ -52,6 +57,7 @@ class ChooseWalkSettingHook(Hook):
         betas: Affinity exponents.
         iters: Numbers of steps t.
         num_images: Images the criterion is measured on.
+        per_class: Choose one background score per class.
     """
 
     priority = 'VERY_HIGH'
@@ -60,7 +66,8 @@ class ChooseWalkSettingHook(Hook):
                  bg_scores: Sequence[float] = (0.4, 0.5, 0.6, 0.7),
                  betas: Sequence[float] = (8, 16),
                  iters: Sequence[int] = (8, 16, 32, 64),
-                 num_images: int = 60) -> None:
+                 num_images: int = 60,
+                 per_class: bool = True) -> None:
         if not bg_scores or not betas or not iters:
             raise ValueError('ChooseWalkSettingHook needs at least one bg_score, beta and t')
         if any(not 0 < score < 1 for score in bg_scores):
@@ -72,6 +79,7 @@ class ChooseWalkSettingHook(Hook):
         self.grid = WalkGrid((), [float(s) for s in bg_scores], [float(b) for b in betas],
                              sorted(int(t) for t in iters))
         self.num_images = num_images
+        self.per_class = per_class
 
     def before_test(self, runner) -> None:
         """Choose the setting and set it on the model and in the run's config (when
@@ -98,7 +106,8 @@ class ChooseWalkSettingHook(Hook):
         path = osp.join(runner.work_dir, CHOICE_FILE)
         # as read back from JSON (lists, not tuples)
         recorded = json.loads(json.dumps(dict(grid=self.grid._asdict(), img_ids=img_ids,
-                                              core_score=model.test_cfg.get('core_score'))))
+                                              core_score=model.test_cfg.get('core_score'),
+                                              per_class=self.per_class)))
         if osp.isfile(path):
             previous = read_json_object(path, 'walk-setting choice')
             if all(previous.get(key) == value for key, value in recorded.items()):
@@ -133,13 +142,20 @@ class ChooseWalkSettingHook(Hook):
         chosen = choose_setting(agreement,
                                 {s: len(rejected_classes(survival[s])) for s in totals})
         as_dict = dict(bg_score=chosen[0].value, beta=chosen[1], t=chosen[2])
-        save_json(dict(recorded, chosen=as_dict, results=[
+        if self.per_class and len(self.grid.bg_scores) > 1:
+            same_walk = {s[0].value: s for s in totals if s[1:] == chosen[1:]}
+            as_dict['bg_score'] = list(choose_class_bg_scores(
+                {score: totals[s].agreement for score, s in same_walk.items()},
+                {score: survival[s] for score, s in same_walk.items()}, classes,
+                chosen[0].value))
+        save_json(dict(recorded, chosen=as_dict, one_bg_score=chosen[0].value, results=[
             dict(bg_score=s[0].value, beta=s[1], t=s[2], crf_agreement=agreement[s],
                  collapsed=survival[s]['collapsed'],
                  rejected=rejected_classes(survival[s])) for s in totals]), path)
         runner.logger.info(
             f'walk setting chosen without ground truth on {len(indices)} images: '
             f'bg score {as_dict["bg_score"]}, beta {as_dict["beta"]:g}, t {as_dict["t"]} '
-            f'(CRF agreement {agreement[chosen]:.2f}, collapsed: '
+            f'(one background: {chosen[0].value}, CRF agreement {agreement[chosen]:.2f}, '
+            'collapsed: '
             f'{", ".join(survival[chosen]["collapsed"]) or "none"}); written to {path}')
         return as_dict

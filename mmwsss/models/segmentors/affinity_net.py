@@ -23,7 +23,7 @@ from mmwsss.ops.label_guarantee import keep_cam_cores
 from mmwsss.ops.random_walk import (channel_argmax, constant_background, random_walk,
                                     random_walk_input, random_walk_scores_to_image)
 from mmwsss.utils.finite import check_finite
-from mmwsss.utils.ranges import POSITIVE, UNIT_OPEN, Flag, Range
+from mmwsss.utils.ranges import POSITIVE, UNIT_OPEN, Each, Either, Flag, Range
 from mmwsss.utils.readers import read_image
 
 
@@ -94,7 +94,8 @@ class AffinityNet(WSSSSegmentor):
     """Random-walk settings of PSA (docs/method.md#random-walk); ``crf`` adds the
     "+dCRF" labels."""
     TEST_CFG_RULES = dict(
-        bg_alpha=POSITIVE, bg_score=UNIT_OPEN._replace(optional=True), beta=POSITIVE,
+        bg_alpha=POSITIVE, bg_score=Either((UNIT_OPEN._replace(optional=True), Each(UNIT_OPEN))),
+        beta=POSITIVE,
         num_iters=Range(0, integer=True), stride=Range(1, integer=True), crf=Flag(),
         crf_workers=Range(0, integer=True, optional=True),
         core_score=Range(0, 1, low_open=True, optional=True))
@@ -154,6 +155,10 @@ class AffinityNet(WSSSSegmentor):
                          '(random-walk input)')
             bg_score = cfg.get('bg_score')
             alpha = cfg['bg_alpha'] if bg_score is None else None
+            if isinstance(bg_score, (list, tuple)) and len(bg_score) != cams.shape[0]:
+                raise ValueError(f'AffinityNet test_cfg bg_score has {len(bg_score)} scores '
+                                 f'(one per class), the CAMs of {img_id!r} {cams.shape[0]} '
+                                 'classes')
             scores = random_walk(
                 random_walk_input(cams, alpha, cfg['stride']), affinity,
                 beta=cfg['beta'], num_iters=cfg['num_iters'],
