@@ -249,6 +249,10 @@ def test_the_run_record_names_dataset_splits_and_initialisation(work_dir: Path) 
     assert [row.split(' | ')[-2] for row in rows] == [
         'ImageNet', 'ImageNet', 'ImageNet', 'cam stage (ImageNet)', 'cam stage (ImageNet)',
         'ImageNet']
+    # a pretraining stated for one stage wins there; the others keep the record's
+    rows = leaderboard_table(str(work_dir), pretraining={'seg': 'COCO'},
+                             published=()).splitlines()[2:]
+    assert [row.split(' | ')[-2] for row in rows] == ['ImageNet'] * 2 + ['COCO'] * 2
     # a run on another dataset: no published row, and the note says why
     _record(work_dir, 'leaves')
     rows = leaderboard_table(str(work_dir), published=PUBLISHED).splitlines()[2:]
