@@ -59,15 +59,16 @@ HEADS = ('decode_head', 'auxiliary_head')
 GROUND_TRUTH_FREE_EVALUATORS = ('PseudoLabelMetric', )
 """Evaluators that score nothing (and write nothing) without ground truth."""
 
-PIPELINE_DATASET_KEYS = ('data_root', 'classes', 'dataset_name', 'ground_truth')
-"""Pipeline options read here."""
-
 IMAGENET_MARKS = ('open-mmlab://', 'torchvision://', 'mmcls://', 'timm://', 'ilsvrc',
                   'imagenet')
 """Parts of a checkpoint name (lower case) that mark ImageNet weights."""
 
 FROM_SCRATCH = 'from scratch'
+"""Initialisation of a network that loads no weights."""
+
 IMAGENET = 'ImageNet'
+"""Initialisation of a network that loads ImageNet weights (:data:`IMAGENET_MARKS`)."""
+
 MAX_LISTED = 3
 """Bad images listed per label file."""
 
