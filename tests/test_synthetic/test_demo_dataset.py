@@ -13,7 +13,7 @@ from PIL import Image
 from scipy import ndimage
 
 from mmwsss.synthetic import (CO_OCCURRING_CLASS, DEMO_CLASSES, FAMILIES, DemoDatasetConfig,
-                              family_config, generate_demo_dataset)
+                              family_config, generate_demo_dataset, with_classes)
 from mmwsss.synthetic.demo_dataset import _PART_COLOURS
 from tests.conftest import REPO_ROOT
 
@@ -288,6 +288,8 @@ def test_mixed_family_design(tmp_path: Path) -> None:
     ('overlap_test', 'boxes', 'overlap_test must be one of'),
     ('aspect_range', (0.5, 0.2), 'aspect_range must be'),
     ('min_objects', 4, 'min_objects <= max_objects'),
+    ('min_objects', -1, '0 <= min_objects'),
+    ('max_objects', 0, 'max_objects >= 1'),
 ])
 def test_rejects_bad_family_fields(field: str, value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -319,3 +321,22 @@ def test_cli_lists_and_writes_a_family(tmp_path: Path, capsys: pytest.CaptureFix
     meta = json.loads((tmp_path / 'meta.json').read_text())
     assert meta['family'] == 'many_classes' and meta['config']['num_train'] == 2
     assert len((tmp_path / 'ImageSets/Segmentation/val.txt').read_text().split()) == 1
+
+
+def test_other_classes_and_images_without_objects(tmp_path: Path) -> None:
+    mixed = with_classes(FAMILIES['mixed'], ('boat', 'lesion'))
+    assert mixed.classes == ('background', 'boat', 'lesion')
+    assert mixed.contexts == (('boat', 'waves'), )  # kept: boat is still a class
+    assert mixed.plain_body_classes == () and mixed.class_weights == ()
+    assert mixed.body_hue_ranges == ()
+    config = with_classes(DemoDatasetConfig(num_train=12, num_val=0, min_objects=0,
+                                            max_objects=1, min_size=48, max_size=64),
+                          ('defect', ))
+    meta = generate_demo_dataset(str(tmp_path), seed=0, config=config)
+    labels = json.loads((tmp_path / 'image_labels.json').read_text())
+    assert set(map(tuple, labels.values())) == {(), (1, )}
+    for img_id, values in labels.items():  # an image without a label has no object
+        mask = np.array(Image.open(tmp_path / f'SegmentationClass/{img_id}.png'))
+        assert (mask.max() > 0) == bool(values)
+    assert meta['statistics']['train']['images_per_class'] == {
+        'defect': sum(map(bool, labels.values()))}
