@@ -536,8 +536,8 @@ def plot_grouped_bars(values: Sequence[Mapping[str, Optional[float]]],
     """
     classes = list(dict.fromkeys(name for result in values for name in result))
     width = 0.8 / max(1, len(values))
-    figure = Figure(figsize=(max(6.0, 0.5 * len(classes) * max(1, len(values)) ** 0.5 + 2),
-                             3.6))
+    figure = Figure(figsize=(max(5.0, 0.4 * len(classes) * max(1, len(values)) ** 0.5 + 1),
+                             3.2))
     axes = figure.subplots()
     positions = np.arange(len(classes))
     for index, (result, name) in enumerate(zip(values, names)):
@@ -547,10 +547,9 @@ def plot_grouped_bars(values: Sequence[Mapping[str, Optional[float]]],
     axes.set_xticks(positions, classes, rotation=45, ha='right')
     axes.set_ylabel(ylabel)
     axes.grid(True, axis='y', alpha=0.3)
-    axes.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.0, 1.0))
-    figure.tight_layout()
+    axes.legend(fontsize=7, loc='upper center', bbox_to_anchor=(0.5, -0.3), ncol=2)
     with atomic_path(path) as tmp:
-        figure.savefig(tmp, dpi=90, format='png')
+        figure.savefig(tmp, dpi=90, format='png', bbox_inches='tight')
 
 
 def write_plots(report_dir: str, per_class: Sequence[Mapping[str, Any]],

@@ -69,6 +69,7 @@ header { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #c
 header h1 { font-size: 1.2em; margin: 0.5em 0; }
 nav a { margin-right: 1em; }
 h2 { border-bottom: 2px solid #468; padding-top: 0.5em; }
+section { scroll-margin-top: 3em; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 2px 6px; vertical-align: top; }
 th { background: #eef; }
@@ -84,7 +85,8 @@ pre { font-size: 0.75em; max-height: 30em; overflow: auto; background: #f6f6f6; 
 .pager span { margin: 0 1em; }
 #gallery-table td { text-align: center; }
 #gallery-table td.info { text-align: left; min-width: 10em; }
-#gallery-table img { display: block; margin: 0 auto; }
+#gallery-table img { display: block; margin: 0 auto; max-height: 88px; max-width: 150px; }
+#gallery-table .cams img { max-height: 64px; }
 .cams { display: flex; gap: 2px; }
 .caption { font-size: 0.85em; }
 .chip { display: inline-block; padding: 0 4px; margin: 1px; border-radius: 3px;
@@ -117,10 +119,11 @@ REPORT_JS = r"""'use strict';
     return value === null || value === undefined ? '-' : Number(value).toFixed(digits);
   }
   function table(header, rows) {
-    const head = el('tr', {}, header.map((cell) => el('th', {text: String(cell)})));
+    const head = header ? [el('thead', {}, [el('tr', {}, header.map(
+      (cell) => el('th', {text: String(cell)})))])] : [];
     const body = rows.map((row) => el('tr', {}, row.map((cell) => el('td', {
       text: String(cell), class: /^-?[0-9.]+$/.test(String(cell)) ? 'num' : ''}))));
-    return el('table', {}, [el('thead', {}, [head]), el('tbody', {}, body)]);
+    return el('table', {}, head.concat([el('tbody', {}, body)]));
   }
 
   // ---- summary ----
@@ -130,7 +133,7 @@ REPORT_JS = r"""'use strict';
     document.title = 'mmwsss report: ' + data.title;
     const run = Object.entries(data.run).map(([key, value]) => [key, String(value)]);
     run.unshift(['work dir', data.work_dir], ['report written', data.generated]);
-    section.appendChild(table(['', ''], run));
+    section.appendChild(table(null, run));
     if (data.warnings.length) {
       section.appendChild(el('h3', {text: 'Collapse warnings of the pseudo labels'}));
       section.appendChild(el('ul', {}, data.warnings.map(
