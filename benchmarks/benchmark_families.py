@@ -16,10 +16,16 @@ Printed per family and seed (and mean ± std over seeds):
 
 - CAM-only labels at the config's background score and at the best one
   (tuned on the ground truth);
-- the walk with the shipped defaults (the sweep's ``config`` entry, equal to
-  what the walk stage writes with this version's config), the same with the
-  CAM-core guarantee off (``--core-score none``), the walk of the setting chosen without ground truth, and the best walk
-  of the grid (tuned on the ground truth);
+- the walk with the shipped defaults (the sweep's ``config`` entry: the demo
+  AffinityNet config chooses its setting without ground truth,
+  ``choose_walk_setting = True``, on this grid, which is its hook's grid, so
+  this is the setting ``ChooseWalkSettingHook`` picks), the same with the
+  CAM-core guarantee off (``--core-score none``), the fixed setting of the
+  previous version (constant background 0.6, beta 16, t 16), the setting
+  chosen without ground truth (equal to the shipped one while the config
+  chooses), the per-class background scores chosen without ground truth
+  (``--per-class``, not shipped) and the best walk of the grid (tuned on the
+  ground truth);
 - the smallest per-class IoU change from the CAM labels at the config's
   background score to the shipped walk, the class, and the classes whose
   collapse the walk's label survival reports (a logged warning in the stage).
@@ -101,11 +107,19 @@ def run_one(family: str, seed: int, run_dir: str, threads: int, workers: int,
         sweep = [sys.executable, osp.join(REPO, 'tools/sweep_random_walk.py'),
                  osp.join(work_dir, 'rw', 'rw_affinities'), '--data-root', data,
                  '--config', AFFINITY_CONFIG, '--workers', str(workers), *GRID]
-        for out, extra in ((SWEEP_FILE, []),
-                           (NO_GUARANTEE_FILE, ['--core-score', 'none',
-                                                '--criterion-images', '1'])):
-            subprocess.run(sweep + ['--out', osp.join(work_dir, out), *extra], check=True,
-                           cwd=run_dir, stdout=log, stderr=subprocess.STDOUT, env=env)
+        subprocess.run(sweep + ['--per-class', '--out', osp.join(work_dir, SWEEP_FILE)],
+                       check=True, cwd=run_dir, stdout=log, stderr=subprocess.STDOUT, env=env)
+        # the shipped setting again, without the CAM cores
+        with open(osp.join(work_dir, SWEEP_FILE)) as file:
+            shipped = json.load(file)['config']
+        only = ['--alphas'] + (['--bg-scores', str(shipped['bg_score'])]
+                               if shipped['bg_score'] is not None
+                               else [str(shipped['alpha']), '--bg-scores'])
+        subprocess.run(sweep[:5] + [*only, '--betas', str(shipped['beta']), '--iters',
+                                    str(shipped['t']), '--workers', str(workers),
+                                    '--core-score', 'none', '--criterion-images', '1',
+                                    '--out', osp.join(work_dir, NO_GUARANTEE_FILE)],
+                       check=True, cwd=run_dir, stdout=log, stderr=subprocess.STDOUT, env=env)
     return time.time() - start
 
 
@@ -113,6 +127,17 @@ def _ious(scores: dict, prefix: str = '') -> Dict[str, float]:
     """Per-class IoU of flat scores (``{prefix}IoU.{class}``)."""
     return {key[len(prefix) + 4:]: value for key, value in scores.items()
             if key.startswith(prefix + 'IoU.')}
+
+
+def fixed_setting(sweep: dict, bg_score: float, beta: float, num_iters: int) -> dict:
+    """The row of one constant-background setting of the sweep's grid (mIoU only: the
+    grid's results have no per-class scores)."""
+    for entry in sweep['results']:
+        if not entry['crf'] and (entry['bg_score'], entry['beta'], entry['t']) == (
+                bg_score, beta, num_iters):
+            return dict(mIoU=entry['mIoU'], iou={}, collapsed=entry['collapsed'],
+                        setting=f'bg {bg_score:g}, beta {beta:g}, t {num_iters}')
+    raise KeyError(f'bg {bg_score}, beta {beta}, t {num_iters} is not in the sweep\'s grid')
 
 
 def read_results(work_dir: str) -> Optional[Dict[str, dict]]:
@@ -142,9 +167,10 @@ def read_results(work_dir: str) -> Optional[Dict[str, dict]]:
         'CAM, best bg (GT)': dict(mIoU=cam['best_mIoU'], iou=_ious(cam, 'best/'),
                                   setting=f'bg {cam["best_bg_threshold"]}'),
         'walk, shipped defaults': walk(sweep['config']),
-        'walk, shipped, no CAM cores': walk(no_cores['config']),
-        'walk, chosen without GT, one bg': walk(sweep['chosen_one_bg']),
+        'walk, shipped, no CAM cores': walk(no_cores['best']),
+        'walk, fixed bg 0.6, beta 16, t 16': fixed_setting(sweep, 0.6, 16.0, 16),
         'walk, chosen without GT': walk(sweep['chosen']),
+        'walk, chosen without GT, bg per class': walk(sweep['chosen_per_class']),
         'walk, best of the grid (GT)': walk(sweep['best']),
     }
 

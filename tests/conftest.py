@@ -111,6 +111,9 @@ def affinity_options(demo_root: Path, cam_dir: Path, affinity_dir: Path) -> List
             f'test_dataloader.dataset.data_root={demo_root}',
             f'test_dataloader.dataset.data_prefix.cam_path={cam_dir}',
             'model.backbone.init_cfg=None', 'train_cfg.max_epochs=1',
+            # the walk of the config's fixed setting (its choice without ground truth:
+            # tests/test_engine/test_choose_walk_setting_hook.py)
+            'choose_walk_setting=False',
             'train_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
             'train_dataloader.persistent_workers=False',
             'test_dataloader.persistent_workers=False']

@@ -54,3 +54,24 @@ def test_config_builds(path: Path) -> None:
     schedulers = cfg.get('param_scheduler') or []
     for scheduler in [schedulers] if isinstance(schedulers, dict) else schedulers:
         assert PARAM_SCHEDULERS.get(scheduler['type']) is not None, scheduler['type']
+
+
+def test_demo_walk_chooses_on_the_families_benchmark_grid() -> None:
+    """The demo AffinityNet config chooses its walk without ground truth, on the grid
+    benchmarks/benchmark_families.py sweeps (so its "shipped" row is that choice)."""
+    from benchmarks.benchmark_families import GRID
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs/psa/'
+                              'affinitynet_wideresnet38-w0.125_1xb8-8e_demo-112x112.py'))
+    assert cfg.choose_walk_setting is True
+    hook, = [hook for hook in cfg.custom_hooks if hook['type'] == 'ChooseWalkSettingHook']
+    assert not hook.get('per_class', False)
+
+    def values(flag: str) -> list:
+        start = GRID.index(flag) + 1
+        end = next((i for i in range(start, len(GRID)) if GRID[i].startswith('--')), len(GRID))
+        return [float(value) for value in GRID[start:end]]
+
+    assert values('--alphas') == []
+    assert [float(v) for v in hook['bg_scores']] == values('--bg-scores')
+    assert [float(v) for v in hook['betas']] == values('--betas')
+    assert [float(v) for v in hook['iters']] == values('--iters')

@@ -99,6 +99,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='give each labelled class its CAM core back (test_cfg '
                         'core_score, e.g. 0.9; "none": off; default: the --config\'s, else '
                         'off)')
+    parser.add_argument('--per-class', action='store_true',
+                        help='also choose one background score per class without ground '
+                        'truth (at the chosen beta and t, each class the score of its highest '
+                        'CRF agreement among those that keep it) and score that setting '
+                        '("chosen_per_class")')
     parser.add_argument('--config',
                         help='AffinityNet config whose test_cfg setting is added to the grid '
                         'and reported as "config" (and whose core_score is used); a config '
@@ -305,21 +310,19 @@ def main(argv: Optional[List[str]] = None) -> None:
     survival = {s: survival_metrics(totals[s].survival, classes) for s in settings}
     collapsed = {s: len(rejected_classes(survival[s])) for s in settings}
     agreement = {s: crf_agreement(totals[s].agreement) for s in settings}
-    chosen_one = choose_setting(agreement, collapsed)
-    chosen = chosen_one
-    per_class = class_setting(chosen_one, totals, survival, classes)
+    chosen = choose_setting(agreement, collapsed)
+    per_class = class_setting(chosen, totals, survival, classes) if args.per_class else None
     if per_class is not None:
-        chosen = per_class
         per_class_grid = WalkGrid((), [per_class[0].value], [per_class[1]], [per_class[2]])
         totals.update(sweep(tasks(per_class_grid, None), args.workers,
                             'per-class backgrounds', len(classes) - 1))
-        survival[chosen] = survival_metrics(totals[chosen].survival, classes)
-        agreement[chosen] = crf_agreement(totals[chosen].agreement)
-    scored = settings + ([chosen] if per_class is not None else [])
+        survival[per_class] = survival_metrics(totals[per_class].survival, classes)
+        agreement[per_class] = crf_agreement(totals[per_class].agreement)
+    scored = settings + ([per_class] if per_class is not None else [])
     scores = ({s: segmentation_scores(totals[s].confusion, classes) for s in scored}
               if gt_dir else {})
     miou = {s: scores[s]['mIoU'] for s in scores}
-    ranked = sorted(settings, key=lambda s: -miou[s]) if miou else [chosen_one]
+    ranked = sorted(settings, key=lambda s: -miou[s]) if miou else [chosen]
     crf_settings = [] if not gt_dir else ranked if args.crf_top < 0 else ranked[:args.crf_top]
     crf_scores, crf_seconds = {}, 0.0
     if crf_settings:
@@ -338,10 +341,11 @@ def main(argv: Optional[List[str]] = None) -> None:
                              scores=scores.get(setting), survival=survival[setting])
 
     result = dict(
-        note=(f'"best": {TUNED_NOTE}; "chosen_one_bg": without ground truth, the highest '
-              'CRF agreement among the settings that collapse fewest classes; "chosen": its '
-              'beta and t with one background score per class, each the highest CRF '
-              'agreement of the class among the scores that keep it'),
+        note=(f'"best": {TUNED_NOTE}; "chosen": without ground truth, the highest CRF '
+              'agreement among the settings that collapse fewest classes; '
+              '"chosen_per_class" (--per-class): its beta and t with one background score '
+              'per class, each the highest CRF agreement of the class among the scores that '
+              'keep it'),
         num_images=len(img_ids), criterion_images=len(criterion_ids), workers=args.workers,
         ground_truth=bool(gt_dir), cam_labels=ref_dir, core_score=core_score,
         grid=dict(alphas=alphas, bg_scores=bg_scores, betas=args.betas,
@@ -351,11 +355,12 @@ def main(argv: Optional[List[str]] = None) -> None:
                      crf=round(crf_seconds, 2),
                      crf_per_setting=round(crf_seconds / max(len(crf_settings), 1), 3)),
         chosen=entry(chosen),
-        chosen_one_bg=entry(chosen_one),
         results=[_setting_dict(s, False, mIoU=miou.get(s), crf_agreement=agreement[s],
                                collapsed=survival[s]['collapsed'],
                                rejected=rejected_classes(survival[s])) for s in settings] +
         [_setting_dict(s, True, mIoU=crf_miou[s]) for s in crf_settings])
+    if per_class is not None:
+        result['chosen_per_class'] = entry(per_class)
     if miou:
         result['best'] = entry(ranked[0])
     if config is not None:
@@ -371,12 +376,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     shown = miou if miou else agreement
     plot_random_walk_sweep(
         shown, backgrounds, args.betas, sorted(args.iters), picture, crf_miou,
-        agreement=agreement if miou else None, chosen=chosen_one,
+        agreement=agreement if miou else None, chosen=chosen,
         title=(f'random-walk mIoU (%), {len(img_ids)} images, {TUNED_NOTE}: best '
                f'{_setting_text(ranked[0])}; CRF agreement below, chosen without it: '
-               f'{_setting_text(chosen_one)}' if miou else
+               f'{_setting_text(chosen)}' if miou else
                f'CRF agreement (%) of the random walk, {len(criterion_ids)} images (no '
-               f'ground truth): chosen {_setting_text(chosen_one)}'))
+               f'ground truth): chosen {_setting_text(chosen)}'))
     for setting in ranked[:5] if miou else []:
         print(f'{_setting_text(setting)}: mIoU {miou[setting]:.2f}, CRF agreement '
               f'{agreement[setting]:.2f}')
@@ -387,9 +392,8 @@ def main(argv: Optional[List[str]] = None) -> None:
           (f'; CRF on {len(crf_settings)} settings in {crf_seconds:.1f} s' if crf_settings
            else ''))
     for label, setting in ((f'best setting ({TUNED_NOTE})', ranked[0] if miou else None),
-                           ('chosen without ground truth, one background',
-                            chosen_one if per_class is not None else None),
                            ('chosen without ground truth', chosen),
+                           ('chosen without ground truth, per class', per_class),
                            ('the config\'s setting', None if config is None else
                             chosen if config[2] else config[0])):
         if setting is not None:

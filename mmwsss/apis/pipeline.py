@@ -65,10 +65,13 @@ label list is empty, the dataset (name, classes, split sizes) and each
 stage's initialisation); with ``leaderboard`` (a dict of arguments of
 :func:`~mmwsss.reporting.leaderboard.write_leaderboard`, usually empty: the
 dataset and initialisations are the recorded ones) it ends with the per-stage
-table and the per-class IoU table.
+table and the per-class IoU table. Last, unless the pipeline option
+``report=False``, it writes the browsable report of the work dir,
+``{work_dir}/report/index.html`` (:func:`~mmwsss.reporting.report.write_report`).
 """
 import gc
 import glob
+import os
 import os.path as osp
 import re
 import string
@@ -84,6 +87,7 @@ from mmengine.runner import Runner
 
 from mmwsss.engine import ResumeWritersHook
 from mmwsss.reporting.leaderboard import RUN_RECORD_FILE, write_leaderboard
+from mmwsss.reporting.report import write_report
 from mmwsss.utils import (apply_test_time_options, check_batch_split, init_cpu_process_group,
                           load_config, read_json_object, remove_stale_temporaries, save_json)
 from mmwsss.version import __version__
@@ -594,6 +598,9 @@ def run_pipeline(path: str,
     if is_main_process():
         save_json(summary, osp.join(work_dir, SUMMARY_FILE))
         _report(summary, cfg.get('leaderboard'))
+        if cfg.get('report', True):
+            index = write_report(work_dir, workers=min(8, os.cpu_count() or 1))
+            print(f'\nreport (open in a browser): {index}')
     return summary
 
 

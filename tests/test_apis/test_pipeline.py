@@ -168,7 +168,7 @@ def tiny_options(demo_root: Path) -> List[str]:
     return options + [
         'cam.train_cfg.max_epochs=1', 'cam.model.backbone.norm_eval=True',
         'cam.train_dataloader.batch_size=8', 'cam.model.test_cfg.scales=[1.0,0.5]',
-        'rw.train_cfg.max_epochs=1',
+        'rw.train_cfg.max_epochs=1', 'rw.choose_walk_setting=False',
         'seg.train_cfg.max_iters=2', 'seg.train_cfg.val_interval=1000',
         'seg.default_hooks.checkpoint.interval=2', 'seg.train_dataloader.batch_size=4',
         'seg.model.backbone.norm_eval=True', 'seg.model.decode_head.norm_cfg.momentum=0',

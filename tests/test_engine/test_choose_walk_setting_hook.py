@@ -42,7 +42,7 @@ def test_choice_equals_the_criterion_of_the_grid(demo_root: Path, fake_cams: Pat
     runner = _runner(tmp_path, demo_root, fake_cams)
     model, dataset = runner.model, runner.test_dataloader.dataset
     hook = ChooseWalkSettingHook(bg_scores=[0.3, 0.6], betas=[16], iters=[0, 8],
-                                 num_images=4, per_class=False)
+                                 num_images=4)
     hook.before_test(runner)
 
     # the reference: the same images, walked and scored directly
@@ -81,7 +81,7 @@ def test_choice_equals_the_criterion_of_the_grid(demo_root: Path, fake_cams: Pat
 
     # one background score per class: each class's own among the grid's at that beta and t
     per_class = ChooseWalkSettingHook(bg_scores=[0.3, 0.6], betas=[16], iters=[0, 8],
-                                      num_images=4)
+                                      num_images=4, per_class=True)
     per_class.before_test(runner)
     survival = {s: survival_metrics(t.survival, classes) for s, t in totals.items()}
     same_walk = [s for s in totals if s[1:] == (beta, num_iters)]

@@ -103,9 +103,8 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     metrics = json.loads((work_dir / 'rw_metrics.json').read_text())
     assert abs(plain[(1.0, None, 16.0, 16)] - metrics['mIoU']) < 0.5
 
-    # one background score per class (the default choice): the chosen beta and t, each
-    # class at the score of its own highest CRF agreement; a config that chooses
-    # without ground truth reports that setting as its own
+    # --per-class: the chosen beta and t, each class at the score of its own highest CRF
+    # agreement; a config that chooses without ground truth reports the chosen setting
     config = tmp_path / 'choosing.py'
     config.write_text(f'_base_ = [{str(Path(AFFINITY_CONFIG).resolve())!r}]\n'
                       'choose_walk_setting = True\n')
@@ -113,12 +112,14 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     run_tool([sys.executable, 'tools/sweep_random_walk.py', str(affinity_dir),
               '--data-root', str(demo_root), '--alphas', '--bg-scores', '0.3', '0.6',
               '--betas', '16', '--iters', '8', '--workers', '1', '--criterion-images', '6',
-              '--config', str(config), '--core-score', 'none', '--out', str(out)])
+              '--config', str(config), '--core-score', 'none', '--per-class',
+              '--out', str(out)])
     sweep = json.loads(out.read_text())
-    chosen, one = sweep['chosen'], sweep['chosen_one_bg']
-    assert one['bg_score'] in (0.3, 0.6) and (one['beta'], one['t']) == (16.0, 8)
-    assert len(chosen['bg_score']) == 6 and set(chosen['bg_score']) == {0.3, 0.6}
-    assert np.isclose(chosen['mIoU'], _expected_miou(affinity_dir, gt_dir, classes, None, 16.0,
-                                                     8, chosen['bg_score']), atol=0.011)
+    chosen, per_class = sweep['chosen'], sweep['chosen_per_class']
+    assert chosen['bg_score'] in (0.3, 0.6) and (chosen['beta'], chosen['t']) == (16.0, 8)
+    assert (per_class['beta'], per_class['t']) == (16.0, 8)
+    assert len(per_class['bg_score']) == 6 and set(per_class['bg_score']) == {0.3, 0.6}
+    assert np.isclose(per_class['mIoU'], _expected_miou(
+        affinity_dir, gt_dir, classes, None, 16.0, 8, per_class['bg_score']), atol=0.011)
     assert sweep['config']['bg_score'] == chosen['bg_score']
     assert sweep['config']['chooses_without_gt']

@@ -33,7 +33,7 @@ class ChooseWalkSettingHook(Hook):
     dataset names them). The chosen setting replaces ``bg_score``, ``beta``
     and ``num_iters`` of the model's ``test_cfg`` for the whole loop, and
     ``{work_dir}/rw_choice.json`` records the grid's scores and the choice.
-    With ``per_class`` (the default) each class then takes its own background
+    With ``per_class`` each class then takes its own background
     score among ``bg_scores`` at the chosen beta and t
     (:func:`~mmwsss.evaluation.label_criterion.choose_class_bg_scores`), and
     ``bg_score`` becomes that list of C scores.
@@ -57,7 +57,9 @@ class ChooseWalkSettingHook(Hook):
         betas: Affinity exponents.
         iters: Numbers of steps t.
         num_images: Images the criterion is measured on.
-        per_class: Choose one background score per class.
+        per_class: Choose one background score per class (off: on the demo
+            families the per-class CRF agreement picked too low a background
+            for classes that spill, see configs/psa/README.md).
     """
 
     priority = 'VERY_HIGH'
@@ -67,7 +69,7 @@ class ChooseWalkSettingHook(Hook):
                  betas: Sequence[float] = (8, 16),
                  iters: Sequence[int] = (8, 16, 32, 64),
                  num_images: int = 60,
-                 per_class: bool = True) -> None:
+                 per_class: bool = False) -> None:
         if not bg_scores or not betas or not iters:
             raise ValueError('ChooseWalkSettingHook needs at least one bg_score, beta and t')
         if any(not 0 < score < 1 for score in bg_scores):
