@@ -49,3 +49,13 @@ param_scheduler = [
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters))
+# The test predictions as label PNGs, {work_dir}/seg_predictions/{img_id}.png
+# (the run report's segmentation column), every image on every test run
+# (resumable=False: a rerun skips none, so seg_metrics.json covers all of val);
+# tools/test.py --tta / --crf write seg_predictions_tta/ ... instead.
+custom_hooks = _base_.custom_hooks + [
+    dict(
+        type='SavePseudoLabelHook',
+        label_dirs=dict(pred_sem_seg='seg_predictions'),
+        resumable=False)
+]

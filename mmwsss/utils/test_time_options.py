@@ -70,9 +70,12 @@ def apply_test_time_options(cfg: Config, tta: bool = False, crf: bool = False) -
     ``SegTTAModel`` by default). With ``crf`` the wrapper is
     :class:`mmwsss.models.segmentors.CRFSegTTAModel` with ``cfg.crf_cfg`` (the
     dense-CRF settings, PSA's when absent); without ``tta`` it refines the
-    single-scale prediction. The file name of every ``SaveMetricsHook`` gets the
-    suffix of :func:`variant_suffix` (``seg_metrics_tta_crf.json``), so the
-    variants of one work dir do not overwrite each other.
+    single-scale prediction. The file name of every ``SaveMetricsHook``, and the
+    label folders of every ``SavePseudoLabelHook`` with ``resumable=False``
+    (the predictions the metrics are computed from), get the suffix of
+    :func:`variant_suffix` (``seg_metrics_tta_crf.json``,
+    ``seg_predictions_tta_crf/``), so the variants of one work dir do not
+    overwrite each other.
 
     Args:
         cfg: Config to modify in place.
@@ -101,3 +104,6 @@ def apply_test_time_options(cfg: Config, tta: bool = False, crf: bool = False) -
         if hook.get('type') == 'SaveMetricsHook':
             stem, ext = osp.splitext(hook.get('filename', 'test_metrics.json'))
             hook['filename'] = stem + suffix + ext
+        if hook.get('type') == 'SavePseudoLabelHook' and hook.get('resumable') is False:
+            hook['label_dirs'] = {field: folder + suffix
+                                  for field, folder in hook['label_dirs'].items()}

@@ -55,6 +55,24 @@ def test_skips_the_images_every_writer_wrote(tmp_path: Path, demo_root: Path) ->
     assert runner.message_hub.get_info(SKIPPED_IMG_IDS) == ids[:5] + ids[7:9]
 
 
+
+def test_a_writer_that_is_not_resumable_makes_the_loop_run_on_every_image(
+        tmp_path: Path, demo_root: Path) -> None:
+    predictions = SavePseudoLabelHook(label_dirs=dict(pred_sem_seg='pred'), resumable=False)
+    labels = SavePseudoLabelHook(label_dirs=dict(pred_sem_seg='rw'))
+    runner = demo_runner(tmp_path, demo_root, [ResumeWritersHook(True), labels, predictions])
+    dataset = runner.test_loop.dataloader.dataset
+    ids = [dataset.get_data_info(i)['img_id'] for i in range(len(dataset))]
+    runner.hooks[0].before_test(runner)  # the first run claims the folders
+    for img_id in ids:  # every file of that run
+        _touch(tmp_path / 'rw' / f'{img_id}.png')
+        _touch(tmp_path / 'pred' / f'{img_id}.png')
+    assert labels.is_written(str(tmp_path), ids[0])
+    assert not predictions.is_written(str(tmp_path), ids[0])
+    runner.hooks[0].before_test(runner)
+    assert runner.message_hub.get_info(SKIPPED_IMG_IDS) == []
+    assert len(runner.test_loop.dataloader.dataset) == len(ids) == 24
+
 def test_without_skip_written_only_removes_temporaries(tmp_path: Path,
                                                        demo_root: Path) -> None:
     writer = SaveCAMHook(cam_dir='cams', pseudo_label_dir='labels')

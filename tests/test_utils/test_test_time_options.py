@@ -15,11 +15,18 @@ def _metrics_file(cfg: Config) -> str:
     return hook.filename
 
 
+def _predictions_folder(cfg: Config) -> str:
+    (hook, ) = [h for h in cfg.custom_hooks if h.type == 'SavePseudoLabelHook']
+    assert hook.resumable is False  # every test run writes every image
+    return hook.label_dirs['pred_sem_seg']
+
+
 def test_nothing_changes_without_options() -> None:
     cfg = Config.fromfile(CONFIG)
     apply_test_time_options(cfg)
     assert cfg.model.type == 'EncoderDecoder'
     assert _metrics_file(cfg) == 'seg_metrics.json'
+    assert _predictions_folder(cfg) == 'seg_predictions'
 
 
 @pytest.mark.parametrize('tta, crf, wrapper', [(True, False, 'SegTTAModel'),
@@ -36,6 +43,7 @@ def test_wrappers_pipelines_and_metric_files(tta: bool, crf: bool, wrapper: str)
     if crf:
         assert cfg.model.crf_cfg == dict(num_iters=3)
     assert _metrics_file(cfg) == f'seg_metrics{variant_suffix(tta, crf)}.json'
+    assert _predictions_folder(cfg) == f'seg_predictions{variant_suffix(tta, crf)}'
     assert variant_suffix(tta, crf) == {(True, False): '_tta', (False, True): '_crf',
                                         (True, True): '_tta_crf'}[(tta, crf)]
 

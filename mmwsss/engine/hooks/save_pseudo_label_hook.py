@@ -30,25 +30,32 @@ class SavePseudoLabelHook(SampleWriterHook):
     - ``{affinity_dir}/{img_id}.jpg``: the image next to its mean-affinity
       map (``pred_affinity`` of ``AffinityNet``).
 
-    An image is written (:meth:`is_written`) once all its label PNGs exist.
+    An image is written (:meth:`is_written`) once all its label PNGs exist;
+    with ``resumable=False`` never, so :class:`ResumeWritersHook` skips no
+    image and every run of the loop writes every image again (for a loop
+    whose metric must cover every image, such as the segmentation stage's
+    test on val).
 
     Args:
         label_dirs: Sample field -> folder of its PNGs; every field must be
             in every sample.
         overlay_dir: Folder of the label overlays (None: not written).
         affinity_dir: Folder of the affinity pictures (None: not written).
+        resumable: Whether a rerun may skip the images already written.
     """
 
     def __init__(self,
                  label_dirs: Optional[Mapping[str, str]] = None,
                  overlay_dir: Optional[str] = None,
-                 affinity_dir: Optional[str] = None) -> None:
+                 affinity_dir: Optional[str] = None,
+                 resumable: bool = True) -> None:
         self.label_dirs: Dict[str, str] = dict(
             label_dirs if label_dirs is not None else dict(pred_sem_seg='pseudo_labels'))
         if not self.label_dirs:
             raise ValueError('SavePseudoLabelHook needs at least one field in label_dirs')
         self.overlay_dir = overlay_dir
         self.affinity_dir = affinity_dir
+        self.resumable = resumable
         self._deferred: List[Tuple[Future, str]] = []
 
     def label_path(self, work_dir: str, field: str, img_id: str) -> str:
@@ -56,8 +63,8 @@ class SavePseudoLabelHook(SampleWriterHook):
         return osp.join(work_dir, self.label_dirs[field], f'{img_id}.png')
 
     def is_written(self, work_dir: str, img_id: str) -> bool:
-        """Whether every label PNG of an image exists."""
-        return all(osp.isfile(self.label_path(work_dir, field, img_id))
+        """Whether every label PNG of an image exists (never when not resumable)."""
+        return self.resumable and all(osp.isfile(self.label_path(work_dir, field, img_id))
                    for field in self.label_dirs)
 
     def output_dirs(self) -> List[str]:
