@@ -4,11 +4,13 @@ Drives the page of ``tools/report.py`` the way a user would, through the
 DevTools protocol over a pipe (``--remote-debugging-pipe``: no port, no
 network, no Python package beyond the standard library): it opens
 ``index.html`` from the file system, takes a picture of the summary and the
-per-class section, then in the gallery sorts by the per-image mIoU of a column
-(worst first), by the change between two columns, filters the images labelled
-with a class that one column erased, and turns a page, checking after each
-step what the page shows (the order of the sort values, the class of every
-row, the page counter) and taking a screenshot. Every console message of level
+per-class section, then in the gallery selects the split of the first image
+and sorts by the per-image mIoU of a column (worst first), by the change
+between two columns, filters the images labelled with a class that one column
+erased, turns a page, and selects each other split (the segmentation stage's
+val images), checking after each step what the page shows (the order of the
+sort values, the class of every row, the page counter, the split's rows and
+columns) and taking a screenshot. Every console message of level
 error or warning, uncaught exception and failed load is printed; any makes the
 script fail, as does a broken image or a failed check.
 
@@ -189,7 +191,10 @@ def run(report_dir: str, out: str, executable: str) -> int:
     index = osp.abspath(osp.join(report_dir, 'index.html'))
     data = json.loads(Path(report_dir, 'data.json').read_text())
     gallery = data['gallery']
-    labels = [column['key'] for column in gallery['columns'] if column['kind'] == 'label']
+    split = gallery['rows'][0]['split'] if gallery['rows'] else ''
+    split_rows = [row for row in gallery['rows'] if row['split'] == split]
+    labels = [column['key'] for column in gallery['columns'] if column['kind'] == 'label'
+              and any(column['key'] in row['miou'] for row in split_rows)]
     if not labels:
         raise ValueError(f'{index}: the gallery has no label column to sort by')
     os.makedirs(out, exist_ok=True)
@@ -206,6 +211,7 @@ def run(report_dir: str, out: str, executable: str) -> int:
         browser.screenshot(osp.join(out, '3_gallery.png'))
 
         worst = labels[-1]
+        set_control(browser, 'split', split)
         set_control(browser, 'sort', 'miou')
         set_control(browser, 'col-a', worst)
         rows = browser.evaluate(SHOWN_ROWS)
@@ -227,14 +233,14 @@ def run(report_dir: str, out: str, executable: str) -> int:
         classes = gallery['classes']
         erased = {index: sum(index in row['labels']
                              and index not in row['present'].get(worst, [index])
-                             for row in gallery['rows']) for index in range(1, len(classes))}
+                             for row in split_rows) for index in range(1, len(classes))}
         target = max(erased, key=erased.get)
         set_control(browser, 'cls', classes[target])
         if erased[target]:  # the images where the column lost a labelled class
             set_control(browser, 'where', f'erased:{worst}')
             wanted, what = erased[target], f'labelled {classes[target]!r} and erased in {worst}'
         else:
-            wanted = sum(target in row['labels'] for row in gallery['rows'])
+            wanted = sum(target in row['labels'] for row in split_rows)
             what = f'labelled {classes[target]!r} (no column erased a class)'
         rows = browser.evaluate(SHOWN_ROWS)
         info = browser.evaluate('document.getElementById("page-info").textContent')
@@ -249,11 +255,26 @@ def run(report_dir: str, out: str, executable: str) -> int:
         browser.evaluate('document.getElementById("next").click()')
         rows = browser.evaluate(SHOWN_ROWS)
         info = browser.evaluate('document.getElementById("page-info").textContent')
-        pages = -(-len(gallery['rows']) // 10)
-        ids = sorted(row['id'] for row in gallery['rows'])
+        pages = -(-len(split_rows) // 10)
+        ids = sorted(row['id'] for row in split_rows)
         check([row['id'] for row in rows] == ids[10:20] and info.startswith(
             f'page 2 of {pages}'), f'page 2 of {pages}: {info!r}', failures)
         browser.screenshot(osp.join(out, '7_page_2.png'))
+
+        set_control(browser, 'size', '25')
+        for other in sorted({row['split'] for row in gallery['rows']} - {split}):
+            set_control(browser, 'split', other)
+            shown = [row['id'] for row in browser.evaluate(SHOWN_ROWS)]
+            titles = browser.evaluate(
+                "[...document.querySelectorAll('#gallery-table thead th')]"
+                '.map((th) => th.textContent)')
+            members = [row for row in gallery['rows'] if row['split'] == other]
+            wanted = [column['title'] for column in gallery['columns']
+                      if any(column['key'] in row['cells'] for row in members)]
+            check(shown == sorted(row['id'] for row in members)[:25]
+                  and titles[len(titles) - len(wanted):] == wanted,
+                  f'split {other}: {len(members)} images, columns {wanted}', failures)
+            browser.screenshot(osp.join(out, f'8_split_{other}.png'))
         broken = browser.evaluate('[...document.images].filter((i) => i.complete'
                                   ' && i.naturalWidth === 0).map((i) => i.src)')
         check(not broken, f'no broken images among those loaded ({broken[:3]})', failures)

@@ -21,8 +21,9 @@ stage) or a single stage's. What is read, when present:
 - per image, the folders of :data:`GALLERY_FOLDERS` and, from the stage's
   test dataset (its config dump), the image and its ground truth.
 
-The gallery has one row per image of the stages' test datasets; each label
-column is scored against the ground truth image by image
+The gallery has one row per image of the stages' test datasets (the
+segmentation stage's: val, its predictions in ``seg_predictions/``); each
+label column is scored against the ground truth image by image
 (:func:`image_scores`). Thumbnails are made once (a rerun only makes those
 whose source is newer), in a process pool with a progress bar.
 """
@@ -84,9 +85,11 @@ GALLERY_FOLDERS: Tuple[GalleryFolder, ...] = (
     GalleryFolder('affinity_pictures', 'affinity', 'picture'),
     GalleryFolder('rw_pseudo_labels', 'walk', 'label'),
     GalleryFolder('rw_crf_pseudo_labels', 'walk + dCRF', 'label'),
+    GalleryFolder('seg_predictions', 'segmentation', 'label'),
 )
-"""The per-image folders of the stages (``SaveCAMHook``, ``SavePseudoLabelHook``),
-in column order within a stage."""
+"""The per-image folders of the stages (``SaveCAMHook``, ``SavePseudoLabelHook``;
+``seg_predictions``: the segmentation stage's test predictions), in column
+order within a stage."""
 
 
 @dataclass
@@ -331,15 +334,18 @@ class GalleryColumn:
 
     Attributes:
         key: Identifier (``{stage}-{folder}``; also the thumbnail folder).
-        title: Column title.
+        title: The folder's title (see :class:`GalleryFolder`); the page's
+            is ``{title} ({stage}, {split of the stage's test dataset})``.
         kind: See :class:`GalleryFolder`.
         folder: The stage's folder of per-image files.
+        stage: The stage's name.
     """
 
     key: str
     title: str
     kind: str
     folder: str
+    stage: str
 
 
 def gallery_columns(stages: Sequence[StageDir]) -> List[Tuple[StageDir, GalleryColumn]]:
@@ -350,8 +356,8 @@ def gallery_columns(stages: Sequence[StageDir]) -> List[Tuple[StageDir, GalleryC
             folder = osp.join(stage.path, spec.folder)
             if osp.isdir(folder):
                 columns.append((stage, GalleryColumn(f'{stage.name}-{spec.folder}',
-                                                     f'{spec.title} ({stage.name})',
-                                                     spec.kind, folder)))
+                                                     spec.title, spec.kind, folder,
+                                                     stage.name)))
     return columns
 
 
@@ -364,7 +370,8 @@ def gallery_jobs(stages: Sequence[StageDir]) -> Tuple[List[ImageJob], Dict[str, 
 
     Returns:
         The jobs (in order of first appearance) and the gallery's metadata:
-        ``classes``, ``palette``, ``columns`` (key, title, kind) and, per
+        ``classes``, ``palette``, ``columns`` (key, title ``{folder title}
+        ({stage}, {split})``, kind) and, per
         image id, ``split`` (the name of the first split listing it) and
         ``labels`` (its image-level class indices).
 
@@ -376,7 +383,7 @@ def gallery_jobs(stages: Sequence[StageDir]) -> Tuple[List[ImageJob], Dict[str, 
     classes: Optional[List[str]] = None
     palette: List[List[int]] = []
     columns = gallery_columns(stages)
-    used: List[GalleryColumn] = []
+    used: List[Tuple[GalleryColumn, str]] = []
     for stage in stages:
         stage_columns = [column for owner, column in columns if owner is stage]
         if not stage_columns:
@@ -393,7 +400,7 @@ def gallery_jobs(stages: Sequence[StageDir]) -> Tuple[List[ImageJob], Dict[str, 
             raise ValueError(f'{stage.path}: the test dataset has classes {names}, an '
                              f'earlier stage {classes}')
         split = osp.splitext(osp.basename(str(dataset.ann_file)))[0]
-        used += stage_columns
+        used += [(column, split) for column in stage_columns]
         for index in range(len(dataset)):
             data = dataset.get_data_info(index)
             img_id = data['img_id']
@@ -406,7 +413,8 @@ def gallery_jobs(stages: Sequence[StageDir]) -> Tuple[List[ImageJob], Dict[str, 
                                     labels=[int(i) + 1 for i in np.flatnonzero(labels)])
             _add_files(jobs[img_id], stage_columns, names, info[img_id]['labels'])
     meta = dict(classes=classes or [], palette=palette,
-                columns=[dict(key=c.key, title=c.title, kind=c.kind) for c in used],
+                columns=[dict(key=c.key, title=f'{c.title} ({c.stage}, {split})', kind=c.kind)
+                         for c, split in used],
                 images=info)
     return list(jobs.values()), meta
 

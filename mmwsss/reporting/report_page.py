@@ -12,7 +12,9 @@ name), ``cls`` (a class name), ``where`` (``labelled``: the image is labelled
 with ``cls``; ``erased:{column}``: labelled with it but the column's map has
 none of it), ``sort`` (``id``, ``miou``: per-image mIoU of column ``a``,
 ``change``: column ``b`` minus column ``a``), ``order`` (``asc``: worst
-first, ``desc``), ``page`` (from 1) and ``size`` (rows per page).
+first, ``desc``), ``page`` (from 1) and ``size`` (rows per page). The
+gallery shows the columns that have a picture in one of the selected rows (the
+split ``val``: the segmentation stage's predictions).
 """
 import os.path as osp
 
@@ -301,8 +303,10 @@ REPORT_JS = r"""'use strict';
     document.getElementById('prev').disabled = state.page <= 1;
     document.getElementById('next').disabled = state.page >= pages;
     const hasGt = gallery.rows.some((row) => row.cells.gt);
+    // the columns of the selected rows' stages (a split selects a stage's rows)
     const columns = [{key: 'image', title: 'image', kind: 'picture'}].concat(
-      hasGt ? [{key: 'gt', title: 'ground truth', kind: 'picture'}] : [], gallery.columns);
+      hasGt ? [{key: 'gt', title: 'ground truth', kind: 'picture'}] : [],
+      gallery.columns.filter((c) => rows.some((row) => row.cells[c.key])));
     const thead = document.querySelector('#gallery-table thead');
     thead.replaceChildren(el('tr', {}, [el('th', {text: 'image id, labels'})].concat(
       columns.map((c) => el('th', {text: c.title})))));

@@ -7,6 +7,7 @@ from typing import Any, Iterator, List
 import numpy as np
 import pytest
 
+from mmwsss.evaluation.segmentation_scores import confusion_matrix, segmentation_scores
 from mmwsss.reporting.report import (DATA_FILE, DATA_SCRIPT, DATA_VARIABLE, image_scores,
                                      markdown_blocks, write_report)
 from mmwsss.utils import read_label_png
@@ -121,16 +122,41 @@ def test_the_data_is_strict_json_and_the_script_holds_its_text(pipeline_run: Pat
 def test_gallery_miou_equals_the_metric_of_each_images_files(pipeline_run: Path,
                                                              demo_root: Path) -> None:
     gallery = read_strict_json(pipeline_run / 'report' / DATA_FILE)['gallery']
-    assert [column['key'] for column in gallery['columns']] == [
-        'cam-cam_overlays', 'cam-cam_pseudo_labels', 'rw-affinity_pictures',
-        'rw-rw_pseudo_labels', 'rw-rw_crf_pseudo_labels']
+    assert [(column['key'], column['title']) for column in gallery['columns']] == [
+        ('cam-cam_overlays', 'CAM (cam, train)'), ('cam-cam_pseudo_labels',
+                                                   'CAM labels (cam, train)'),
+        ('rw-affinity_pictures', 'affinity (rw, train)'),
+        ('rw-rw_pseudo_labels', 'walk (rw, train)'),
+        ('rw-rw_crf_pseudo_labels', 'walk + dCRF (rw, train)'),
+        ('seg-seg_predictions', 'segmentation (seg, val)')]
     labels = json.loads((demo_root / 'image_labels.json').read_text())
-    assert len(gallery['rows']) == 24
+    val = (demo_root / 'ImageSets/Segmentation/val.txt').read_text().split()
+    assert len(gallery['rows']) == 24 + len(val) == 32
+    rows = {row['id']: row for row in gallery['rows']}
+    for img_id in val:  # the segmentation stage's test predictions, every val image
+        row = rows.pop(img_id)
+        gt = read_label_png(demo_root / 'SegmentationClass' / f'{img_id}.png')
+        pred = read_label_png(pipeline_run / 'seg/seg_predictions' / f'{img_id}.png')
+        assert pred.shape == gt.shape and row['split'] == 'val'
+        assert set(row['cells']) == {'image', 'gt', 'seg-seg_predictions'}
+        assert row['cells']['seg-seg_predictions'] == (
+            f'thumbs/seg-seg_predictions/{img_id}.png')
+        assert row['miou'] == {'seg-seg_predictions': reference_miou(pred, gt)}, img_id
+        assert row['present']['seg-seg_predictions'] == np.unique(pred).tolist()
+    assert len(list((pipeline_run / 'seg/seg_predictions').iterdir())) == len(val)
+    # the files are the predictions the stage's metric scored: all of val
+    confusion = sum(confusion_matrix(
+        read_label_png(pipeline_run / 'seg/seg_predictions' / f'{img_id}.png'),
+        read_label_png(demo_root / 'SegmentationClass' / f'{img_id}.png'),
+        len(gallery['classes']), 255) for img_id in val)
+    metrics = json.loads((pipeline_run / 'seg/seg_metrics.json').read_text())
+    assert segmentation_scores(confusion, gallery['classes'])['mIoU'] == metrics['mIoU']
     folders = dict(cam='cam/cam_pseudo_labels', rw='rw/rw_pseudo_labels',
                    rw_crf='rw/rw_crf_pseudo_labels')
-    for row in gallery['rows']:
+    for row in rows.values():
         gt = read_label_png(demo_root / 'SegmentationClass' / f'{row["id"]}.png')
         assert row['split'] == 'train'
+        assert 'seg-seg_predictions' not in row['cells']
         assert row['labels'] == labels[row['id']]  # class indices, background 0
         assert [index for index, _ in row['cells']['cam-cam_overlays']] == row['labels']
         for key, folder in zip(('cam-cam_pseudo_labels', 'rw-rw_pseudo_labels',
@@ -151,7 +177,7 @@ def test_a_single_stage_and_a_rerun_that_keeps_the_thumbnails(pipeline_run: Path
     whole = read_strict_json(pipeline_run / 'report' / DATA_FILE)['gallery']['rows']
     assert [row['miou'] for row in data['gallery']['rows']] == [
         {key: value for key, value in row['miou'].items() if key.startswith('rw-')}
-        for row in whole]
+        for row in whole if row['split'] == 'train']
     for name in referenced_files(report):
         assert (report / name).is_file(), name
     thumbs = {path: path.stat().st_mtime_ns for path in (report / 'thumbs').rglob('*.*')}
