@@ -22,6 +22,7 @@ from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
+from mmwsss.engine import is_sample_writer
 from mmwsss.reporting.voc_submission import write_voc_submission
 from mmwsss.utils import (add_trust_checkpoint_argument, apply_test_time_options, load_config,
                           read_id_list, trust_checkpoints, variant_suffix)
@@ -113,6 +114,10 @@ def main() -> None:
         pipeline=without_annotations(dataset.pipeline))
     pred_dir = osp.join(osp.abspath(out_dir), 'predictions')
     cfg.test_evaluator = dict(type='IoUMetric', format_only=True, output_dir=pred_dir)
+    # the predictions are the evaluator's: no per-image writers of the config
+    # (they need the img_id of the config's dataset)
+    cfg.custom_hooks = [hook for hook in cfg.get('custom_hooks') or []
+                        if not is_sample_writer(hook.get('type'))]
     runner = Runner.from_cfg(cfg)
     runner.test()
     if is_main_process():

@@ -6,7 +6,7 @@ from .choose_walk_setting_hook import ChooseWalkSettingHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .finite_loss_hook import FiniteLossHook
 from .progress_bar_hook import ProgressBarHook
-from .sample_writer_hook import SampleWriterHook
+from .sample_writer_hook import SampleWriterHook, is_sample_writer
 from .save_cam_hook import SaveCAMHook
 from .save_metrics_hook import SaveMetricsHook
 from .resume_writers_hook import ResumeWritersHook
@@ -21,5 +21,5 @@ __all__ = [
     'NumClassesCheckHook', 'ProgressBarHook',
     'SampleWriterHook', 'SaveCAMHook', 'SaveMetricsHook', 'ResumeWritersHook',
     'RunTestAfterTrainHook', 'SavePseudoLabelHook', 'FiniteLossHook', 'RandomStateHook',
-    'SaveWalkAffinityHook', 'ScorePseudoLabelsHook'
+    'SaveWalkAffinityHook', 'ScorePseudoLabelsHook', 'is_sample_writer'
 ]

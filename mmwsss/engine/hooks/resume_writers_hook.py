@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 
 from mmwsss.utils import remove_stale_temporaries
 
-from .sample_writer_hook import SampleWriterHook
+from .sample_writer_hook import SampleWriterHook, is_sample_writer
 
 TEST_IMG_IDS = 'test_img_ids'
 """Message-hub key: ``img_id`` of every image of the test dataset, in order."""
@@ -72,11 +72,7 @@ class ResumeWritersHook(Hook):
             skip_written: Turn on ``skip_written``.
             redo: Turn on ``redo``.
         """
-        def is_writer(hook_type: Any) -> bool:
-            cls = hook_type if isinstance(hook_type, type) else HOOKS.get(hook_type)
-            return isinstance(cls, type) and issubclass(cls, SampleWriterHook)
-
-        if not any(is_writer(hook.get('type')) for hook in custom_hooks):
+        if not any(is_sample_writer(hook.get('type')) for hook in custom_hooks):
             return
         resume = [hook for hook in custom_hooks
                   if hook.get('type') in ('ResumeWritersHook', ResumeWritersHook)]

@@ -1,10 +1,11 @@
 """The interface every hook that writes files of the test samples offers."""
 from abc import ABCMeta, abstractmethod
-from typing import List
+from typing import Any, List
 
 import mmcv
 import numpy as np
 from mmengine.hooks import Hook
+from mmseg.registry import HOOKS
 
 from mmwsss.utils import atomic_path
 
@@ -41,3 +42,10 @@ class SampleWriterHook(Hook, metaclass=ABCMeta):
         """Atomically write an (H, W, 3) uint8 RGB picture as JPEG."""
         with atomic_path(path) as tmp:
             mmcv.imwrite(picture[..., ::-1], str(tmp))
+
+
+def is_sample_writer(hook_type: Any) -> bool:
+    """Whether the ``type`` of a ``custom_hooks`` entry (a registered name or a
+    class) is a :class:`SampleWriterHook`."""
+    cls = hook_type if isinstance(hook_type, type) else HOOKS.get(hook_type)
+    return isinstance(cls, type) and issubclass(cls, SampleWriterHook)
