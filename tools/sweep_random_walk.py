@@ -181,23 +181,28 @@ def _image_results_star(task: tuple) -> Dict[Setting, ImageResult]:
     return image_results(*task)
 
 
-def sweep(tasks: List[tuple], workers: int, desc: str,
-          num_classes: int) -> Dict[Setting, SettingTotals]:
-    """Sum the scores of every image (``workers`` processes)."""
+def sweep(tasks: List[tuple], workers: int, desc: str, num_classes: int
+          ) -> Tuple[Dict[Setting, SettingTotals], Dict[Setting, SettingTotals]]:
+    """Sum the scores of every image (``workers`` processes), and those of the
+    criterion images alone (the images whose CRF agreement was measured): what
+    the ground-truth-free choice sees, as ``ChooseWalkSettingHook`` does."""
     totals: Dict[Setting, SettingTotals] = {}
+    criterion: Dict[Setting, SettingTotals] = {}
 
     def add(results: Iterable[Dict[Setting, ImageResult]]) -> None:
         for image in tqdm(results, total=len(tasks), desc=desc, disable=None):
             for setting, result in image.items():
                 totals.setdefault(setting, SettingTotals.zeros(num_classes)).add(result)
+                if result.agreement is not None:
+                    criterion.setdefault(setting, SettingTotals.zeros(num_classes)).add(result)
 
     if workers == 1:
         _init_worker()
         add(map(_image_results_star, tasks))
-        return totals
+        return totals, criterion
     with get_context('spawn').Pool(workers, initializer=_init_worker) as pool:
         add(pool.imap(_image_results_star, tasks, chunksize=4))
-    return totals
+    return totals, criterion
 
 
 def _setting_dict(setting: Setting, crf: bool, **values) -> dict:
@@ -305,17 +310,22 @@ def main(argv: Optional[List[str]] = None) -> None:
     grid = WalkGrid(alphas, bg_scores, args.betas, sorted(args.iters))
     settings = grid.settings()
     start = time.perf_counter()
-    totals = sweep(tasks(grid, None), args.workers, 'random walk grid', len(classes) - 1)
+    totals, criterion = sweep(tasks(grid, None), args.workers, 'random walk grid',
+                              len(classes) - 1)
     walk_seconds = time.perf_counter() - start
     survival = {s: survival_metrics(totals[s].survival, classes) for s in settings}
-    collapsed = {s: len(rejected_classes(survival[s])) for s in settings}
+    # the choice sees the criterion images only (as ChooseWalkSettingHook does)
+    criterion_survival = {s: survival_metrics(criterion[s].survival, classes)
+                          for s in settings}
+    collapsed = {s: len(rejected_classes(criterion_survival[s])) for s in settings}
     agreement = {s: crf_agreement(totals[s].agreement) for s in settings}
     chosen = choose_setting(agreement, collapsed)
-    per_class = class_setting(chosen, totals, survival, classes) if args.per_class else None
+    per_class = (class_setting(chosen, criterion, criterion_survival, classes)
+                 if args.per_class else None)
     if per_class is not None:
         per_class_grid = WalkGrid((), [per_class[0].value], [per_class[1]], [per_class[2]])
         totals.update(sweep(tasks(per_class_grid, None), args.workers,
-                            'per-class backgrounds', len(classes) - 1))
+                            'per-class backgrounds', len(classes) - 1)[0])
         survival[per_class] = survival_metrics(totals[per_class].survival, classes)
         agreement[per_class] = crf_agreement(totals[per_class].agreement)
     scored = settings + ([per_class] if per_class is not None else [])
@@ -327,7 +337,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     crf_scores, crf_seconds = {}, 0.0
     if crf_settings:
         start = time.perf_counter()
-        crf_totals = sweep(tasks(grid, crf_settings), args.workers, 'RW + CRF', len(classes) - 1)
+        crf_totals, _ = sweep(tasks(grid, crf_settings), args.workers, 'RW + CRF',
+                              len(classes) - 1)
         crf_seconds = time.perf_counter() - start
         crf_scores = {s: segmentation_scores(crf_totals[s].confusion, classes)
                       for s in crf_settings}
@@ -338,11 +349,14 @@ def main(argv: Optional[List[str]] = None) -> None:
                              crf_agreement=agreement[setting],
                              collapsed=survival[setting]['collapsed'],
                              rejected=rejected_classes(survival[setting]),
+                             criterion_rejected=(rejected_classes(criterion_survival[setting])
+                                                 if setting in criterion_survival else None),
                              scores=scores.get(setting), survival=survival[setting])
 
     result = dict(
         note=(f'"best": {TUNED_NOTE}; "chosen": without ground truth, the highest CRF '
-              'agreement among the settings that collapse fewest classes; '
+              'agreement among the settings that collapse or flood fewest classes on the '
+              'criterion images ("criterion_rejected"; "rejected": on every image); '
               '"chosen_per_class" (--per-class): its beta and t with one background score '
               'per class, each the highest CRF agreement of the class among the scores that '
               'keep it'),
@@ -357,7 +371,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         chosen=entry(chosen),
         results=[_setting_dict(s, False, mIoU=miou.get(s), crf_agreement=agreement[s],
                                collapsed=survival[s]['collapsed'],
-                               rejected=rejected_classes(survival[s])) for s in settings] +
+                               rejected=rejected_classes(survival[s]),
+                               criterion_rejected=rejected_classes(criterion_survival[s]))
+         for s in settings] +
         [_setting_dict(s, True, mIoU=crf_miou[s]) for s in crf_settings])
     if per_class is not None:
         result['chosen_per_class'] = entry(per_class)

@@ -48,10 +48,10 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = dict(val_dataloader='val_evaluator', test_dataloader='test_evaluator')
 """The evaluator that scores each loader's predictions."""
 
-STEP_LOADERS = dict(train=LOADERS, test=('test_dataloader', ),
+STEP_LOADERS = dict(train=('train_dataloader', 'val_dataloader'), test=('test_dataloader', ),
                     affinity_labels=('train_dataloader', ))
-"""The dataloaders each step of a stage reads (a training step may test after
-training, see ``RunTestAfterTrainHook``)."""
+"""The dataloaders each step of a stage reads (a training step also reads the
+test loader when its config tests after training, ``RunTestAfterTrainHook``)."""
 
 HEADS = ('decode_head', 'auxiliary_head')
 """The heads of a segmentor whose ``num_classes`` the pipeline sets."""
@@ -213,8 +213,12 @@ def _lookup(cfg: Mapping[str, Any], key: str) -> Any:
 def _datasets(cfg: Mapping[str, Any], steps: Sequence[str] = ('train', )
               ) -> List[Tuple[str, Mapping[str, Any]]]:
     """``(loader, dataset config)`` of the loaders a stage config has that its
-    steps read (:data:`STEP_LOADERS`)."""
+    steps read (:data:`STEP_LOADERS`; a step not named there reads every loader)."""
     used = {loader for step in steps for loader in STEP_LOADERS.get(step, LOADERS)}
+    if 'train' in steps and any(isinstance(hook, Mapping)
+                                and hook.get('type') == 'RunTestAfterTrainHook'
+                                for hook in cfg.get('custom_hooks') or []):
+        used.add('test_dataloader')
     return [(loader, cfg[loader]['dataset']) for loader in LOADERS
             if loader in used and isinstance(cfg.get(loader), Mapping)
             and cfg[loader].get('dataset')]
@@ -298,7 +302,7 @@ def dataset_options(stage_cfg: Mapping[str, Any], data_root: Optional[str],
         Dotted key -> value, for every loader of the stage.
     """
     options: Dict[str, Any] = {}
-    for loader, _ in _datasets(stage_cfg):
+    for loader, _ in _datasets(stage_cfg, tuple(STEP_LOADERS) + ('other', )):
         if data_root is not None:
             options[f'{loader}.dataset.data_root'] = data_root
         if declared is not None:

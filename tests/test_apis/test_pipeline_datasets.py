@@ -255,7 +255,7 @@ def test_readme_commands_one_class_with_negatives(datasets: Dict[str, Path],
     assert not list(work_dir.glob('*/*metrics.json'))
     assert len(list((work_dir / 'rw/rw_pseudo_labels').iterdir())) == 8
     assert json.loads((work_dir / 'rw/rw_survival.json').read_text())['num_images'] == 8
-    assert json.loads((work_dir / 'rw/rw_choice.json').read_text())['chosen']
+    assert not (work_dir / 'rw/rw_choice.json').exists()  # the fixed setting by default
     text = (work_dir / 'leaderboard.md').read_text()
     assert ('| refined pseudo labels | ours: random walk | no ground truth | 100.0 (defect) '
             '| none | defects_no_gt train (8) |') in text

@@ -80,7 +80,7 @@ def test_store_then_sweep(demo_root: Path, fake_cams: Path, checkpoint: Path,  #
     assert sweep['criterion_images'] == 3
     agreement = {(r['alpha'], r['bg_score'], r['beta'], r['t']): r['crf_agreement']
                  for r in sweep['results'] if not r['crf']}
-    collapsed = {(r['alpha'], r['bg_score'], r['beta'], r['t']): len(r['rejected'])
+    collapsed = {(r['alpha'], r['bg_score'], r['beta'], r['t']): len(r['criterion_rejected'])
                  for r in sweep['results'] if not r['crf']}
     fewest = min(collapsed.values())
     chosen = max((s for s in agreement if collapsed[s] == fewest), key=agreement.get)
