@@ -94,8 +94,8 @@ from mmwsss.version import __version__
 from .affinity_labels import affinity_labels_from_config
 from .done_marker import (StaleStepError, check_stage, flat_config, marker_path, new_marker,
                           set_aside)
-from .pipeline_datasets import (PipelineDataset, PlannedStageOutputs, initialisation,
-                                pipeline_dataset, tested_initialisation)
+from .pipeline_datasets import (PipelineDataset, PlannedStageOutputs, StageOutputs,
+                                initialisation, pipeline_dataset, tested_initialisation)
 
 SUMMARY_FILE = RUN_RECORD_FILE
 STAGE_KEYS = {'config', 'steps', 'cfg_options', 'checkpoint', 'tta', 'crf', 'workers'}
@@ -128,32 +128,6 @@ class Stage:
     tta: bool = False
     crf: bool = False
     workers: Optional[int] = None
-
-
-class StageOutputs:
-    """What ``{NAME}`` and ``{NAME.checkpoint}`` stand for in stage options.
-
-    Args:
-        name: Stage name.
-        work_dir: The stage's work dir.
-    """
-
-    def __init__(self, name: str, work_dir: str) -> None:
-        self.name = name
-        self.work_dir = work_dir
-
-    def __format__(self, spec: str) -> str:
-        return format(self.work_dir, spec)
-
-    @property
-    def checkpoint(self) -> str:
-        """The stage's latest checkpoint (mmengine's ``last_checkpoint`` record)."""
-        record = osp.join(self.work_dir, 'last_checkpoint')
-        if not osp.isfile(record):
-            raise FileNotFoundError(f'stage {self.name!r} has no checkpoint yet: '
-                                    f'{record} not found')
-        with open(record) as file:
-            return file.read().strip()
 
 
 def is_pipeline_config(cfg: Config) -> bool:

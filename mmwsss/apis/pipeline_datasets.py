@@ -78,8 +78,8 @@ class PipelineDatasetError(ValueError):
     message lists every problem found."""
 
 
-class PlannedStageOutputs:
-    """What ``{NAME}`` and ``{NAME.checkpoint}`` stand for before a stage ran.
+class StageOutputs:
+    """What ``{NAME}`` and ``{NAME.checkpoint}`` stand for in stage options.
 
     Args:
         name: Stage name.
@@ -89,10 +89,29 @@ class PlannedStageOutputs:
     def __init__(self, name: str, work_dir: str) -> None:
         self.name = name
         self.work_dir = work_dir
-        self.checkpoint = osp.join(work_dir, 'last_checkpoint')
 
     def __format__(self, spec: str) -> str:
         return format(self.work_dir, spec)
+
+    @property
+    def checkpoint(self) -> str:
+        """The stage's latest checkpoint (mmengine's ``last_checkpoint`` record)."""
+        record = osp.join(self.work_dir, 'last_checkpoint')
+        if not osp.isfile(record):
+            raise FileNotFoundError(f'stage {self.name!r} has no checkpoint yet: '
+                                    f'{record} not found')
+        with open(record) as file:
+            return file.read().strip()
+
+
+class PlannedStageOutputs(StageOutputs):
+    """What ``{NAME}`` and ``{NAME.checkpoint}`` stand for before a stage ran:
+    the checkpoint is the path of its future ``last_checkpoint`` record."""
+
+    @property
+    def checkpoint(self) -> str:
+        """The stage's ``last_checkpoint`` record (not read: the stage has not run)."""
+        return osp.join(self.work_dir, 'last_checkpoint')
 
 
 @dataclass
