@@ -34,6 +34,7 @@ import os.path as osp
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -457,7 +458,10 @@ def render_gallery(jobs: Sequence[ImageJob], report_dir: str, class_names: Seque
     progress = partial(tqdm, total=len(jobs), desc='report gallery', disable=None)
     if workers <= 1 or len(jobs) < 2:
         return list(progress(map(render, jobs)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawned, not forked: a fork of a process whose intra-op threads (torch,
+    # OpenCV) hold locks can leave the workers waiting on them for ever (seen at
+    # the end of a demo pipeline run with 2 threads)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context('spawn')) as pool:
         return list(progress(pool.map(render, jobs, chunksize=max(1, min(
             64, len(jobs) // (4 * workers))))))
 
