@@ -41,7 +41,7 @@ from mmwsss.evaluation.folder_evaluation import read_split
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.segmentation_scores import segmentation_scores
 from mmwsss.evaluation.label_criterion import (ImageResult, SettingTotals, WalkGrid,
-                                               choose_class_bg_scores, choose_setting,
+                                               choose_setting, class_bg_setting,
                                                crf_agreement,
                                                rejected_classes, criterion_subset,
                                                score_walk_settings)
@@ -236,28 +236,6 @@ def config_setting(path: str) -> Tuple[Setting, Optional[float], bool]:
             bool(config.get('choose_walk_setting', False)))
 
 
-def class_setting(chosen: Setting, totals: Dict[Setting, SettingTotals],
-                  survival: Dict[Setting, dict], classes: List[str]) -> Optional[Setting]:
-    """The chosen beta and t with one background score per class.
-
-    Each class takes its own score among the constant backgrounds of the
-    grid at the chosen beta and t (``choose_class_bg_scores``; a class no
-    score keeps takes the chosen one). None when the chosen setting has no
-    constant background, or the grid only one score.
-    """
-    background, beta, num_iters = chosen
-    same_walk = {s[0].value: s for s in totals
-                 if s[0].kind == 'bg_score' and not isinstance(s[0].value, tuple)
-                 and s[1:] == (beta, num_iters)}
-    if background.kind != 'bg_score' or isinstance(background.value, tuple) or \
-            len(same_walk) < 2:
-        return None
-    scores = choose_class_bg_scores(
-        {score: totals[s].agreement for score, s in same_walk.items()},
-        {score: survival[s] for score, s in same_walk.items()}, classes, background.value)
-    return Background('bg_score', scores), beta, num_iters
-
-
 def main(argv: Optional[List[str]] = None) -> None:
     """Run the sweep; write the JSON and the picture."""
     args = parse_args(argv)
@@ -320,7 +298,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     collapsed = {s: len(rejected_classes(criterion_survival[s])) for s in settings}
     agreement = {s: crf_agreement(totals[s].agreement) for s in settings}
     chosen = choose_setting(agreement, collapsed)
-    per_class = (class_setting(chosen, criterion, criterion_survival, classes)
+    per_class = (class_bg_setting(chosen, criterion, criterion_survival, classes)
                  if args.per_class else None)
     if per_class is not None:
         per_class_grid = WalkGrid((), [per_class[0].value], [per_class[1]], [per_class[2]])

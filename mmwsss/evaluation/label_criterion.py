@@ -252,6 +252,38 @@ class SettingTotals:
         self.survival += result.survival
 
 
+def class_bg_setting(chosen: Setting, totals: Mapping[Setting, SettingTotals],
+                     survival: Mapping[Setting, Mapping[str, object]],
+                     classes: Sequence[str]) -> Optional[Setting]:
+    """The chosen beta and t with one background score per class.
+
+    Each class takes its own score among the constant backgrounds of the
+    grid at the chosen beta and t (:func:`choose_class_bg_scores`; a class no
+    score keeps takes the chosen one). None when the chosen setting has no
+    constant background, or the grid only one score.
+
+    Args:
+        chosen: The setting chosen with one background.
+        totals: Setting -> sums over the criterion images.
+        survival: Setting -> their label-survival metrics.
+        classes: The C + 1 label names, background first.
+
+    Returns:
+        The setting with a tuple of C background scores, or None.
+    """
+    background, beta, num_iters = chosen
+    same_walk = {s[0].value: s for s in totals
+                 if s[0].kind == 'bg_score' and not isinstance(s[0].value, tuple)
+                 and s[1:] == (beta, num_iters)}
+    if background.kind != 'bg_score' or isinstance(background.value, tuple) or \
+            len(same_walk) < 2:
+        return None
+    scores = choose_class_bg_scores(
+        {score: totals[s].agreement for score, s in same_walk.items()},
+        {score: survival[s] for score, s in same_walk.items()}, classes, background.value)
+    return Background('bg_score', scores), beta, num_iters
+
+
 def stacked_confusions(labels: torch.Tensor, gt: np.ndarray, num_labels: int,
                        gt_name: str = 'ground truth') -> np.ndarray:
     """Confusion matrices of several label maps of one image at once.

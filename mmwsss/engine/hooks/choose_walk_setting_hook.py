@@ -11,7 +11,7 @@ from mmseg.registry import HOOKS
 
 from mmwsss.evaluation.label_survival import survival_metrics
 from mmwsss.evaluation.label_criterion import (SettingTotals, WalkGrid,
-                                               choose_class_bg_scores, choose_setting,
+                                               choose_setting, class_bg_setting,
                                                crf_agreement, criterion_subset,
                                                rejected_classes, score_walk_settings)
 from mmwsss.utils import read_image, read_json_object, read_label_png, save_json
@@ -144,12 +144,10 @@ class ChooseWalkSettingHook(Hook):
         chosen = choose_setting(agreement,
                                 {s: len(rejected_classes(survival[s])) for s in totals})
         as_dict = dict(bg_score=chosen[0].value, beta=chosen[1], t=chosen[2])
-        if self.per_class and len(self.grid.bg_scores) > 1:
-            same_walk = {s[0].value: s for s in totals if s[1:] == chosen[1:]}
-            as_dict['bg_score'] = list(choose_class_bg_scores(
-                {score: totals[s].agreement for score, s in same_walk.items()},
-                {score: survival[s] for score, s in same_walk.items()}, classes,
-                chosen[0].value))
+        per_class = class_bg_setting(chosen, totals, survival, classes) if self.per_class \
+            else None
+        if per_class is not None:
+            as_dict['bg_score'] = list(per_class[0].value)
         save_json(dict(recorded, chosen=as_dict, one_bg_score=chosen[0].value, results=[
             dict(bg_score=s[0].value, beta=s[1], t=s[2], crf_agreement=agreement[s],
                  collapsed=survival[s]['collapsed'],
